@@ -1,0 +1,60 @@
+# The two commands the README shows: `make run` and `make test`. Both work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+ADDRESS ?= localhost
+PYTEST_ARGS ?=
+
+.PHONY: run test lint fuzz bench deps dev-deps system-deps migrate demo clean help
+
+help:
+	@echo "make run    - set up and start the app on http://$(ADDRESS):$(PORT) (demo data on first run)"
+	@echo "make test   - set up and run ruff and the whole test suite"
+	@echo "make fuzz   - longer property-based fuzzing of the parser and the CSV import"
+	@echo "make bench  - the benchmark suite (bench/run.py)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when a requirements file changes.
+$(VENV)/.deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+# Debian's chromium (browser tests) and postgresql (PostgreSQL tests), installed when missing.
+system-deps:
+	bash scripts/ensure-system-deps.sh
+
+migrate: deps
+	$(BIN)/python -m tracker db upgrade
+
+demo: migrate
+	$(BIN)/python -m tracker demo --if-empty
+
+run: demo
+	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
+
+lint: dev-deps
+	$(BIN)/ruff check .
+
+test: dev-deps system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: dev-deps
+	TRACKER_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -m fuzz -p no:randomly tests/test_fuzz.py
+
+bench: dev-deps system-deps
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts

@@ -1,0 +1,53 @@
+"""``python -m tracker``: the command-line interface.
+
+Each command lives in its own module under ``tracker/commands`` and is registered here, so that a
+command's imports (pandas, the database, openpyxl) are paid only when that command runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from tracker import __version__
+
+# Command name -> module under tracker.commands exposing ``command`` (a click command or group).
+COMMANDS: dict[str, str] = {
+    "parse": "parse",
+    "import": "import_cmd",
+    "db": "db",
+    "user": "user",
+    "demo": "demo",
+    "purge": "purge",
+    "report": "report",
+    "export": "export",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module only when the command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self._module_exists(name))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None or not self._module_exists(cmd_name):
+            return None
+        module = importlib.import_module(f"tracker.commands.{module_name}")
+        return module.command
+
+    @staticmethod
+    def _module_exists(name: str) -> bool:
+        return importlib.util.find_spec(f"tracker.commands.{COMMANDS[name]}") is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tracker")
+def cli() -> None:
+    """Candidate assessment tracker: parse postings, manage the database, report on assessments."""
+
+
+def main() -> None:
+    cli(prog_name="python -m tracker")

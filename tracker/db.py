@@ -1,0 +1,199 @@
+"""The one place that builds engines and sessions (issue #3).
+
+SQLite is the default; any SQLAlchemy URL works through ``TRACKER_DATABASE_URL`` (PostgreSQL with
+``postgresql+psycopg://`` is tested for real). Three SQLite details matter for a tool that several
+interviewers use at once:
+
+* foreign keys are enforced on every connection (SQLite leaves them off by default);
+* write transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads then writes
+  fails with "database is locked" under concurrency whatever the busy timeout, because SQLite cannot
+  upgrade its read lock while another writer waits;
+* the journal mode is chosen from the linked SQLite version (see :func:`choose_journal_mode`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "db" / "tracker.sqlite3"
+BUSY_TIMEOUT_MS = 30_000
+
+_WRITE_OPTION = "tracker_write"
+
+
+def database_url() -> str:
+    """The configured database URL: ``TRACKER_DATABASE_URL`` or the SQLite file under ``db/``."""
+    return os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+@dataclass(frozen=True)
+class JournalChoice:
+    mode: str
+    reason: str
+
+
+def _parse_version(text: str) -> tuple[int, int, int]:
+    parts = [int(p) for p in text.split(".")[:3]]
+    while len(parts) < 3:
+        parts.append(0)
+    return parts[0], parts[1], parts[2]
+
+
+def wal_reset_bug_affects(version: str) -> bool:
+    """True for SQLite versions with the documented WAL-reset corruption race.
+
+    Affected: 3.7.0 through 3.51.2. Fixed in 3.51.3 and later, and in the 3.44.6 and 3.50.7 backports
+    (later patch releases of those branches included).
+    """
+    v = _parse_version(version)
+    if v < (3, 7, 0) or v >= (3, 51, 3):
+        return False
+    if (3, 44, 6) <= v < (3, 45, 0):
+        return False
+    return not (3, 50, 7) <= v < (3, 51, 0)
+
+
+def choose_journal_mode(version: str | None = None, override: str | None = None) -> JournalChoice:
+    """Pick the SQLite journal mode deliberately.
+
+    WAL lets readers proceed while one writer commits, but on versions with the WAL-reset bug two
+    connections checkpointing and writing at the same moment can silently lose committed pages. On
+    those versions the tracker uses a rollback journal (``DELETE``): writers still serialise through
+    ``BEGIN IMMEDIATE`` and readers wait briefly, which costs throughput but never data.
+    ``TRACKER_SQLITE_JOURNAL`` (``wal`` or ``delete``) overrides the choice for operators who know
+    their deployment (one process, say) and accept the trade-off.
+    """
+    version = version or sqlite3.sqlite_version
+    override = (override if override is not None else os.environ.get("TRACKER_SQLITE_JOURNAL", "")).strip().lower()
+    if override in {"wal", "delete"}:
+        return JournalChoice(override.upper(), f"set by TRACKER_SQLITE_JOURNAL={override} (SQLite {version})")
+    if wal_reset_bug_affects(version):
+        return JournalChoice(
+            "DELETE",
+            f"SQLite {version} has the WAL-reset corruption bug (3.7.0-3.51.2, fixed in 3.51.3, "
+            "3.50.7 and 3.44.6): using a rollback journal",
+        )
+    return JournalChoice("WAL", f"SQLite {version} is not affected by the WAL-reset bug: using WAL")
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _configure_sqlite(engine: Engine, journal: JournalChoice) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA journal_mode={journal.mode}")
+        # FULL keeps a committed transaction durable across power loss in both journal modes.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """Build a new engine for ``url`` (default: :func:`database_url`). Prefer :func:`get_engine`."""
+    url = url or database_url()
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            _check_sqlite_directory(Path(database))
+        journal = choose_journal_mode()
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            **kwargs,
+        )
+        _configure_sqlite(engine, journal)
+        engine.info_journal = journal  # type: ignore[attr-defined]
+        return engine
+    # pre_ping replaces connections a restarted server has dropped instead of failing the request.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The database cannot be opened; the message says what to change."""
+
+
+def _check_sqlite_directory(path: Path) -> None:
+    directory = path.parent
+    if not directory.exists():
+        raise DatabaseUnavailableError(
+            f"The database folder {directory} does not exist. Create it, or set TRACKER_DATABASE_URL."
+        )
+    if not os.access(directory, os.W_OK):
+        raise DatabaseUnavailableError(
+            f"The database folder {directory} is read-only; the tracker needs to write there "
+            "(SQLite keeps its journal beside the file). Fix its permissions or set TRACKER_DATABASE_URL."
+        )
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for ``url``: engines own connection pools and must be shared."""
+    url = url or database_url()
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = make_engine(url)
+            _engines[url] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached engine (tests, and after a restore replaces the file)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+@contextmanager
+def read_session(engine: Engine | None = None) -> Iterator[Session]:
+    """A session for reads; anything it changes is rolled back."""
+    engine = engine or get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+@contextmanager
+def write_session(engine: Engine | None = None) -> Iterator[Session]:
+    """One write transaction: committed when the block ends, rolled back if it raises.
+
+    On SQLite the transaction begins ``IMMEDIATE`` so it takes the write lock before its first read.
+    """
+    engine = engine or get_engine()
+    bind = engine.execution_options(**{_WRITE_OPTION: True}) if engine.dialect.name == "sqlite" else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
