@@ -1,7 +1,30 @@
-"""Entry point for `streamlit run streamlit_app.py`: the dashboard router (see app_pages/)."""
+"""The dashboard's entry point (``streamlit run streamlit_app.py``): a router and the shared frame only.
+
+Each run: page config → language → idle timeout → reload the signed-in actor by id → register the
+pages for that actor's role → shared sidebar → the selected page, or the sign-in form when signed
+out, or a refusal when the role may not open the page. Pages live in ``app_pages/``; the frame they
+share in ``app_pages/frame/``.
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="Candidate assessment tracker", page_icon=":material/fact_check:")
-st.title("Candidate assessment tracker")
-st.write("Parse job postings into bilingual rubrics and score candidates fairly. The dashboard is coming.")
+from app_pages import frame, sign_in
+from app_pages.frame.lang import sync_lang_query_param
+from app_pages.frame.sidebar import show_sidebar
+
+_ = frame.translator()
+st.set_page_config(page_title=_("Candidate assessment tracker"), page_icon=":material/fact_check:", layout="wide")
+sync_lang_query_param()
+frame.enforce_timeout()
+actor = frame.current_actor()
+navigation = frame.build_navigation(actor)
+page = st.navigation(navigation.sections, position="sidebar" if actor else "hidden")
+show_sidebar(actor)
+frame.show_flash()
+
+if actor is None:
+    sign_in.show()
+elif navigation.spec_for(page).allows(actor.role):
+    page.run()
+else:
+    frame.show_refusal(actor, navigation.spec_for(page))

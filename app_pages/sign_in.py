@@ -1,0 +1,128 @@
+"""Sign in: the tracker's own accounts (the embedded default) and, when configured, single sign-on.
+
+Single sign-on is on when ``.streamlit/secrets.toml`` has an ``[auth]`` section (see
+docs/operations.md, "Single sign-on (OpenID Connect)"): ``st.login`` sends the user to the
+organisation's provider, and on return the identity's e-mail is mapped to an active tracker account by
+``accounts.actor_for_sso_email``. Password sign-in stays available below it for accounts that have a
+password (the first administrator, a break-glass account).
+
+The router shows this instead of any page while nobody is signed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from app_pages import frame
+from app_pages.frame.auth import SSO_PAUSED_KEY
+from tracker.services import accounts
+from tracker.services.errors import AuthenticationError
+
+FORM_KEY = "sign_in_form"
+EMAIL_KEY = "sign_in_email"
+PASSWORD_KEY = "sign_in_password"
+SSO_BUTTON_KEY = "sign_in_sso"
+SSO_CONTINUE_KEY = "sign_in_sso_continue"
+SSO_LOGOUT_KEY = "sign_in_sso_logout"
+
+
+def sso_providers() -> list[str | None]:
+    """Providers configured in ``[auth]``: ``None`` for the default one, else each named sub-section."""
+    try:
+        auth = st.secrets.get("auth")
+    except Exception:  # no secrets.toml at all (StreamlitSecretNotFoundError): password sign-in only
+        return []
+    if not auth:
+        return []
+    providers: list[str | None] = [None] if "client_id" in auth else []
+    providers.extend(name for name, value in auth.items() if isinstance(value, Mapping) and "client_id" in value)
+    return providers
+
+
+def sso_identity() -> dict[str, Any] | None:
+    """The signed-in identity from the provider (``st.user``), or None."""
+    info = st.user.to_dict()
+    return info if info.get("is_logged_in") and info.get("email") else None
+
+
+def show() -> None:
+    _ = frame.translator()
+    st.title(_("Candidate assessment tracker"))
+    st.caption(_("Sign in to score candidates, review rubrics and follow selection processes."))
+    providers = sso_providers()
+    if providers:
+        _single_sign_on(providers)
+        with st.expander(_("Sign in with a tracker password")):
+            _password_form()
+    else:
+        _password_form()
+
+
+def _password_form() -> None:
+    _ = frame.translator()
+    with st.form(FORM_KEY, clear_on_submit=True):
+        email = st.text_input(_("E-mail"), key=EMAIL_KEY, autocomplete="username")
+        password = st.text_input(_("Password"), type="password", key=PASSWORD_KEY, autocomplete="current-password")
+        submitted = st.form_submit_button(_("Sign in"), type="primary")
+    if not submitted:
+        return
+    actor = frame.service_call(
+        accounts.authenticate,
+        email=email,
+        password=password,
+        write=True,
+        messages={
+            AuthenticationError: _(
+                "Sign-in failed: the e-mail or the password is wrong, or the account is locked for "
+                "15 minutes after 5 failed attempts, or it is deactivated (ask an administrator)."
+            )
+        },
+    )
+    if actor is not None:
+        frame.sign_in_actor(actor, via="password")
+        st.rerun()
+
+
+def _single_sign_on(providers: list[str | None]) -> None:
+    _ = frame.translator()
+    identity = sso_identity()
+    if identity is None:
+        for provider in providers:
+            label = _("Sign in with your organisation's account") if provider is None else _(
+                "Sign in with {provider}", provider=provider
+            )
+            if st.button(label, key=f"{SSO_BUTTON_KEY}_{provider or 'default'}", type="primary"):
+                st.login(provider)  # None = the [auth] section's own provider
+        return
+    email = str(identity["email"])
+    # After a sign-out or a timeout in this browser session, wait to be asked before signing in again.
+    if st.session_state.get(SSO_PAUSED_KEY) and not st.button(
+        _("Continue as {email}", email=email), key=SSO_CONTINUE_KEY, type="primary"
+    ):
+        _sso_logout_button()
+        return
+    actor = frame.service_call(
+        accounts.actor_for_sso_email,
+        email=email,
+        write=True,
+        messages={
+            AuthenticationError: _(
+                "No active tracker account uses the e-mail {email}. Ask an administrator to add you.",
+                email=email,
+            )
+        },
+    )
+    if actor is None:
+        _sso_logout_button()
+        return
+    frame.sign_in_actor(actor, via="sso")
+    st.rerun()
+
+
+def _sso_logout_button() -> None:
+    _ = frame.translator()
+    if st.button(_("Sign out of single sign-on"), key=SSO_LOGOUT_KEY):
+        st.logout()

@@ -1,0 +1,48 @@
+"""Smoke: the real server, a real Chromium: sign in and see the home page in English and in French."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from factories import DEFAULT_PASSWORD, make_user
+
+from tests.browser.conftest import sign_in, wait_for_app
+from tracker.models import Role
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_in_and_see_the_home_page_in_english_then_french(page: Any, seed: Any, shot: Any) -> None:
+    email = seed(lambda s: make_user(s, role=Role.manager, display_name="Morgan Browser").email)
+    page.goto("/")
+    page.get_by_label("E-mail").wait_for()
+    shot(page, "01-sign-in")
+
+    sign_in(page, email, DEFAULT_PASSWORD)
+    page.get_by_text("Welcome, Morgan Browser.").wait_for()
+    assert page.get_by_role("link", name="Postings").count() >= 1
+    shot(page, "02-home-en")
+
+    page.locator('[data-testid="stSidebar"]').get_by_text("FR", exact=True).click()
+    wait_for_app(page)
+    page.get_by_text("Bienvenue, Morgan Browser.").wait_for()
+    assert "lang=fr" in page.url
+    shot(page, "03-home-fr")
+
+
+def test_a_forbidden_url_shows_a_refusal(page: Any, seed: Any, shot: Any) -> None:
+    email = seed(lambda s: make_user(s, role=Role.interviewer).email)
+    sign_in(page, email, DEFAULT_PASSWORD)
+    page.get_by_text("You are signed in as: Interviewer.").wait_for()
+    sidebar = page.locator('[data-testid="stSidebarNav"]')
+    assert sidebar.get_by_text("Users").count() == 0
+    page.goto("/users")
+    wait_for_app(page)
+    # A typed URL starts a new browser session: sign in again, and the page asked for is refused.
+    sign_in_again = page.get_by_label("E-mail")
+    sign_in_again.fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_text("Access refused").wait_for()
+    shot(page, "refused")

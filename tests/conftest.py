@@ -1,0 +1,128 @@
+"""Shared fixtures: a fresh database per test on a SQLite file and on a real PostgreSQL server.
+
+Every database is created by the Alembic migrations (issue #3): once per session into a template
+(a SQLite file copied per test; a PostgreSQL template database cloned with CREATE DATABASE … TEMPLATE,
+which takes a few milliseconds), so the whole service suite runs through the migrations on both.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+from pg_server import PostgresServer, PostgresUnavailable, start_server  # noqa: E402
+
+from tracker.db import dispose_engines, make_engine  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_TEMPLATE = "tracker_template"
+_db_counter = itertools.count(1)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def engine_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server; skips loudly when it cannot run here, fails under CI=true."""
+    try:
+        server = start_server()
+    except (PostgresUnavailable, OSError) as exc:
+        message = f"PostgreSQL tests cannot run: {exc}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: a missing database server is a failure, not a skip)")
+        warnings.warn(message, stacklevel=1)
+        pytest.skip(message)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tracker.migrations import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(sqlite_url(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PostgresServer) -> str:
+    from tracker.migrations import upgrade
+
+    pg_server.execute(f"CREATE DATABASE {PG_TEMPLATE}")
+    upgrade(pg_server.url(PG_TEMPLATE))
+    return PG_TEMPLATE
+
+
+def new_sqlite_db(template: Path, directory: Path) -> str:
+    path = directory / "tracker.sqlite3"
+    shutil.copyfile(template, path)
+    return sqlite_url(path)
+
+
+def new_pg_db(server: PostgresServer, template: str) -> tuple[str, str]:
+    name = f"test_{os.getpid()}_{next(_db_counter)}"
+    server.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return name, server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database URL: a SQLite file under tmp_path, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield new_sqlite_db(request.getfixturevalue("sqlite_template"), tmp_path)
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    name, url = new_pg_db(server, request.getfixturevalue("pg_template"))
+    try:
+        yield url
+    finally:
+        dispose_engines()
+        server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests running on the PostgreSQL parameter carry the ``postgres`` marker (so `-m "not postgres"` works).
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    """SQLite-only tests (journal mode, backup): a migrated database file under tmp_path."""
+    engine = make_engine(new_sqlite_db(sqlite_template, tmp_path))
+    try:
+        yield engine
+    finally:
+        engine.dispose()

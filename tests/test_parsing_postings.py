@@ -1,0 +1,251 @@
+"""Whole postings (fixtures written for these tests): headings of every role, lists of every shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tracker.parsing import ParsedPosting, criteria_from_sections, parse_bytes, parse_file
+
+FIXTURES = Path(__file__).parent / "fixtures" / "postings"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "postings"
+
+
+def parse_fixture(name: str) -> ParsedPosting:
+    return parse_file(FIXTURES / name)
+
+
+def parse_text(text: str, path: str = "posting.md") -> ParsedPosting:
+    return parse_bytes(text.encode("utf-8"), path=path)
+
+
+# fixture, expected criteria kinds in order ("e" essential, "a" asset), section heading of criterion 1
+RUBRICS = [
+    ("en/assessment-ordered.md", "eeeee", "You will be assessed on"),
+    ("fr/evaluation-inclusive.md", "eeeeaa", "Vous serez évalué·e selon les critères suivants :"),
+    ("en/qualifications-bold.md", "eeeaa", "What we’re looking for:"),
+    ("en/plain-colon.md", "eee", "You’ll fit right in if:"),
+    ("en/html-wrapped.md", "eee", "The requirements for this role are to have:"),
+    ("en/duties-only.md", "eee", "What you’ll be doing"),
+    ("en/no-criteria.md", "", None),
+    ("misc/no-front-matter.md", "ee", "Ce que nous recherchons :"),
+    ("fr/seeking-alone.md", "eee", "Nous sommes à la recherche d’une personne qui :"),
+    ("fr/seeking-with-qualifications.md", "ee", "Le candidat idéal ou la candidate idéale saura :"),
+    ("en/spill.md", "eeeee", "Developers"),
+    ("en/heading-then-lead.md", "eee", "We’re looking for a person who:"),
+    ("en/indented-sublist.md", "eee", "What we’re looking for"),
+    ("en/setext-and-quote.md", "eea", "Qualifications"),
+    ("fr/dash-paragraphs.md", "eee", "Ce poste est fait pour vous si :"),
+]
+
+
+@pytest.mark.parametrize(("fixture", "kinds", "section"), RUBRICS)
+def test_fixture_rubric_has_expected_kinds_and_section(fixture: str, kinds: str, section: str | None) -> None:
+    posting = parse_fixture(fixture)
+    assert "".join(c.kind[0] for c in posting.criteria) == kinds
+    assert [c.number for c in posting.criteria] == list(range(1, len(kinds) + 1))
+    if section is not None:
+        assert posting.criteria[0].section == section
+
+
+def test_ordered_list_items_keep_link_text_drop_markup_and_append_sub_items() -> None:
+    texts = [c.text for c in parse_fixture("en/assessment-ordered.md").criteria]
+    assert texts == [
+        "Accessibility testing: experience testing web services with screen readers and other assistive technologies.",
+        "Knowledge of the accessibility standard and how to apply it.",
+        "Ability to coach teams by: pairing with designers; reviewing code with developers.",
+        "Experience writing clear, plain language reports",
+        "Working in the open.",
+    ]
+
+
+def test_criterion_line_is_the_item_line_in_the_whole_file() -> None:
+    posting = parse_fixture("en/assessment-ordered.md")
+    source = posting.text.splitlines()
+    for criterion in posting.criteria:
+        first_words = " ".join(criterion.text.split()[:2]).replace(":", "")
+        assert first_words.split()[-1] in source[criterion.line - 1]
+    assert [c.line for c in posting.criteria] == [18, 20, 21, 24, 25]
+
+
+def test_section_line_and_level_follow_the_heading() -> None:
+    sections = parse_fixture("en/assessment-ordered.md").sections
+    assert [(s.heading, s.level, s.line, s.role) for s in sections] == [
+        ("What you’ll do", 2, 11, "duties"),
+        ("You will be assessed on", 2, 16, "assessment"),
+    ]
+
+
+def test_html_paragraphs_become_headings_and_items_with_entities_decoded() -> None:
+    posting = parse_fixture("en/html-wrapped.md")
+    assert [(s.heading, s.role) for s in posting.sections] == [
+        ("The primary responsibilities of this role are to:", "duties"),
+        ("The requirements for this role are to have:", "qualifications"),
+        ("Diversity & Inclusion", None),
+    ]
+    assert [c.text for c in posting.criteria] == [
+        "Deployed services to a public cloud.",
+        "Used infrastructure as code & continuous delivery.",
+        "Supported a service in production, see our guide.",
+    ]
+    assert [c.line for c in posting.criteria] == [17, 19, 21]
+    assert posting.description == "We are hiring a cloud practitioner – platform team."
+
+
+def test_loose_list_bold_heading_and_inline_asset() -> None:
+    posting = parse_fixture("en/qualifications-bold.md")
+    assert posting.criteria[2].text == "You work well with designers & developers."
+    assert posting.criteria[3].kind == "asset"  # "... would be an asset."
+    assert posting.criteria[4].section == "Nice to have"
+
+
+def test_duties_fallback_warns() -> None:
+    posting = parse_fixture("en/duties-only.md")
+    assert any("duties list" in warning for warning in posting.warnings)
+
+
+def test_posting_without_lists_has_no_criteria_and_warns() -> None:
+    posting = parse_fixture("en/no-criteria.md")
+    assert posting.criteria == []
+    assert any("No criteria" in warning for warning in posting.warnings)
+
+
+def test_heading_without_content_lends_its_role_to_the_next_lead_in() -> None:
+    posting = parse_fixture("en/heading-then-lead.md")
+    roles = {s.heading: s.role for s in posting.sections}
+    assert roles["An excellent candidate will be able to:"] == "duties"
+    assert [c.text for c in posting.criteria][0] == "Communicates clearly in English and French"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "heading", "role"),
+    [
+        ("fr/seeking-alone.md", "Nous sommes à la recherche d’une personne qui :", "qualifications"),
+        ("fr/seeking-with-qualifications.md", "Nous sommes à la recherche d’une personne qui :", "duties"),
+    ],
+)
+def test_looking_for_a_person_who_depends_on_other_qualification_lists(fixture: str, heading: str, role: str) -> None:
+    sections = parse_fixture(fixture).sections
+    assert next(s.role for s in sections if s.heading == heading) == role
+
+
+def test_empty_qualifications_heading_claims_following_untitled_lists() -> None:
+    sections = parse_fixture("en/spill.md").sections
+    assert [(s.heading, s.role) for s in sections] == [
+        ("At NDS, you will be able to:", "duties"),
+        ("Here are the specific skill sets we are seeking:", "qualifications"),
+        ("Developers", "qualifications"),
+        ("Designers", "qualifications"),
+        ("At NDS, we celebrate difference", None),
+    ]
+
+
+def test_under_indented_bullets_nest_under_the_previous_ordered_item() -> None:
+    criteria = parse_fixture("en/indented-sublist.md").criteria
+    assert criteria[0].text == (
+        "Experience leading a development team, including: setting clear expectations; giving feedback early and often"
+    )
+    assert criteria[1].text == "Experience shipping web applications."
+
+
+def test_dash_paragraphs_are_list_items() -> None:
+    criteria = parse_fixture("fr/dash-paragraphs.md").criteria
+    assert [c.text for c in criteria] == [
+        "vous aimez la recherche",
+        "vous écrivez des notes claires",
+        "vous travaillez bien en équipe.",
+    ]
+
+
+def test_front_matter_fields_are_read() -> None:
+    posting = parse_fixture("en/assessment-ordered.md")
+    assert posting.title == "Accessibility Specialist"
+    assert posting.translation_key == "fixture-accessibility-specialist"
+    assert posting.lever_id == "00000000-0000-4000-8000-000000000001"
+    assert posting.archived is False
+    assert posting.lang == "en"
+    assert posting.metadata["description"].startswith("Northwind")
+    assert len(posting.content_hash) == 64
+
+
+@pytest.mark.parametrize(
+    ("markdown", "heading", "items"),
+    [
+        ("# What we’re looking for\n\n- one\n- two\n", "What we’re looking for", ["one", "two"]),
+        ("###### What we’re looking for\n\n1) one\n2) two\n", "What we’re looking for", ["one", "two"]),
+        ("What we’re looking for\n======================\n\n* one\n", "What we’re looking for", ["one"]),
+        ("**What we’re looking for**:\n\n- one\n", "What we’re looking for:", ["one"]),
+        ("__What we’re looking for__\n\n- one\n", "What we’re looking for", ["one"]),
+        ("What we’re looking for:\n- one\n- two\n", "What we’re looking for:", ["one", "two"]),
+        ("<h3>What we’re looking for</h3>\n\n- one\n", "What we’re looking for", ["one"]),
+        ("<p>**What we’re looking for:**</p>\n\n<p>&#8211; one</p>\n", "What we’re looking for:", ["one"]),
+        ("<ul>\n<li>ignored before any heading</li>\n</ul>\n\n## What we’re looking for\n\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n",
+         "What we’re looking for", ["one", "two"]),
+        ("## What we’re looking for\n\n- one\n  continued on an indented line\n- two\nlazy line\n",
+         "What we’re looking for", ["one continued on an indented line", "two lazy line"]),
+        ("## What we’re looking for\n\n- **Bold lead-in:** rest\n- [link text](https://example.org) rest\n",
+         "What we’re looking for", ["Bold lead-in: rest", "link text rest"]),
+        ("## What we’re looking for\n\n- one\n  - sub a\n    - sub sub\n  - sub b\n",
+         "What we’re looking for", ["one: sub a: sub sub; sub b"]),
+        ("## What we’re looking for\n\n- Tom &amp; Jerry&nbsp;&#8211; duo\n", "What we’re looking for", ["Tom & Jerry – duo"]),
+    ],
+)
+def test_heading_and_list_shapes(markdown: str, heading: str, items: list[str]) -> None:
+    posting = parse_text("---\ntitle: T\n---\n" + markdown)
+    section = next(s for s in posting.sections if s.role == "qualifications")
+    assert section.heading == heading
+    assert [item.text.replace("\u00a0", " ") for item in section.items] == items
+    assert [c.text.replace("\u00a0", " ") for c in posting.criteria] == items
+
+
+def test_assessment_wins_over_qualifications_and_keeps_assets() -> None:
+    posting = parse_text(
+        "---\ntitle: T\n---\n## What we’re looking for\n\n- passion\n\n## We’ll evaluate you based on:\n\n"
+        "- skill one\n- skill two\n\n## Assets\n\n- extra\n"
+    )
+    assert [(c.text, c.kind) for c in posting.criteria] == [
+        ("skill one", "essential"),
+        ("skill two", "essential"),
+        ("extra", "asset"),
+    ]
+
+
+def test_only_assets_gives_asset_criteria_with_a_warning() -> None:
+    posting = parse_text("---\ntitle: T\n---\n## Nice to have\n\n- extra\n")
+    assert [c.kind for c in posting.criteria] == ["asset"]
+    assert any("asset" in warning for warning in posting.warnings)
+
+
+def test_criteria_from_sections_rebuilds_in_the_order_given() -> None:
+    posting = parse_fixture("en/qualifications-bold.md")
+    duties, qualifications, assets = (s.index for s in posting.sections)
+    rebuilt = criteria_from_sections(posting, [assets, duties])
+    assert [(c.number, c.kind, c.text) for c in rebuilt] == [
+        (1, "asset", "A portfolio of published work."),
+        (2, "essential", "Write and test content with users."),
+        (3, "essential", "Keep the style guide up to date."),
+    ]
+    assert criteria_from_sections(posting, []) == []
+
+
+def test_criteria_from_sections_refuses_an_unknown_index() -> None:
+    posting = parse_fixture("en/qualifications-bold.md")
+    with pytest.raises(ValueError, match="no section 99"):
+        criteria_from_sections(posting, [99])
+
+
+@pytest.mark.parametrize(
+    ("en_name", "fr_name", "count"),
+    [("senior-service-designer.md", "concepteur-de-services-principal.md", 8), ("data-engineer.md", "ingenieur-de-donnees.md", 7)],
+)
+def test_examples_are_bilingual_rubrics_with_an_assessment_heading(en_name: str, fr_name: str, count: int) -> None:
+    en = parse_file(EXAMPLES / "en" / en_name)
+    fr = parse_file(EXAMPLES / "fr" / fr_name)
+    assert (en.lang, fr.lang) == ("en", "fr")
+    assert en.translation_key == fr.translation_key
+    assert len(en.criteria) == len(fr.criteria) == count
+    assert [c.kind for c in en.criteria] == [c.kind for c in fr.criteria]
+    assert any(s.role == "assessment" for s in en.sections)
+    assert any(s.role == "assessment" for s in fr.sections)
+    assert en.warnings == fr.warnings == []

@@ -1,0 +1,28 @@
+"""Many paths -> one ParseRun: every file parsed independently, errors collected, never raised."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from tracker.parsing.errors import PostingError
+from tracker.parsing.model import DEFAULT_MAX_BYTES, ParsedPosting, ParseRun
+from tracker.parsing.pairing import pair_postings
+from tracker.parsing.paths import collect_paths
+from tracker.parsing.posting import parse_file
+
+
+def parse_paths(paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParseRun:
+    """Parse every Markdown file under ``paths``; one bad file never hides the others' results."""
+    files, errors = collect_paths(paths)
+    postings: list[ParsedPosting] = []
+    for file in files:
+        try:
+            postings.append(parse_file(file, max_bytes=max_bytes))
+        except PostingError as exc:
+            errors.append((exc.path, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not hide the other files' results
+            errors.append(
+                (str(file), f"{file} could not be parsed because of an internal error ({type(exc).__name__}); please report it.")
+            )
+    return ParseRun(postings=postings, pairs=pair_postings(postings), errors=errors)

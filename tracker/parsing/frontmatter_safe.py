@@ -1,0 +1,148 @@
+"""YAML front matter loaded with python-frontmatter, through a loader that cannot be abused.
+
+``yaml.SafeLoader`` already refuses arbitrary Python objects, but it will still happily build an
+"alias bomb" (a few lines whose expansion has billions of nodes: harmless while shared, fatal the
+moment anything walks or serialises the metadata) and recurse until Python's stack runs out on a
+deeply nested document. ``check_limits`` reads the YAML event stream first and refuses nesting
+deeper than ``MAX_DEPTH``, more than ``MAX_ALIASES`` aliases, recursive anchors, and documents
+whose *expanded* size exceeds ``MAX_NODES``, before any Python object is built.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from tracker.parsing.errors import PostingError
+
+MAX_DEPTH = 32
+MAX_NODES = 10_000
+MAX_ALIASES = 100
+
+_OPENING = re.compile(r"-{3,}[ \t]*\r?\n")
+
+
+class FrontMatterLimitError(yaml.YAMLError):
+    """The document is valid YAML but too deep or too large once aliases are expanded."""
+
+
+# libyaml's C parser when available: the limits are checked on its event stream, then the same
+# fast loader builds the objects, so safety costs one extra event pass rather than a pure-Python load.
+_FAST_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def check_limits(document: str) -> None:
+    """Refuse, from the event stream alone, YAML that is too deep, alias-heavy or self-referencing.
+
+    Each open collection counts the values it would hold once aliases are expanded; an alias adds
+    the size recorded for its anchor. Nothing is expanded, so a billion-laughs document costs a few
+    hundred events, and deep nesting stops at ``MAX_DEPTH`` before any recursive composition.
+    """
+    sizes: dict[str, int] = {}
+    stack: list[list] = []  # [anchor or None, expanded size so far]
+    aliases = 0
+    for event in yaml.parse(document, Loader=_FAST_LOADER):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(stack) >= MAX_DEPTH:
+                raise FrontMatterLimitError(f"nested deeper than {MAX_DEPTH} levels (line {event.start_mark.line + 1})")
+            stack.append([event.anchor, 1])
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            anchor, size = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = size
+            _add(stack, size)
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+            _add(stack, 1)
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise FrontMatterLimitError(f"using more than {MAX_ALIASES} YAML aliases (*name)")
+            if event.anchor not in sizes:
+                if any(anchor == event.anchor for anchor, _ in stack):
+                    raise FrontMatterLimitError("that is recursive (an anchor is used inside itself)")
+                continue  # an undefined alias: the loader reports it as a YAML error
+            _add(stack, sizes[event.anchor])
+
+
+def _add(stack: list[list], size: int) -> None:
+    if stack:
+        stack[-1][1] += size
+        if stack[-1][1] > MAX_NODES:
+            raise FrontMatterLimitError(
+                f"expanding to more than {MAX_NODES:,} values once its aliases are followed (an alias bomb?)"
+            )
+
+
+class SafeYAMLHandler(YAMLHandler):
+    """python-frontmatter's YAML handler, loading safely and within limits."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        check_limits(fm)
+        return yaml.load(fm, Loader=_FAST_LOADER)  # noqa: S506 - a SafeLoader
+
+
+@dataclass
+class FrontMatter:
+    present: bool
+    metadata: dict[str, Any]
+    body: str
+    body_line: int  # 0-based line of the whole file where ``body`` starts
+
+
+_HANDLER = SafeYAMLHandler()
+
+
+def split_front_matter(text: str, *, path: str) -> FrontMatter:
+    """Separate the YAML front matter from the Markdown body, keeping the body's line offset.
+
+    python-frontmatter's own ``loads`` strips the text (losing line numbers) and silently drops
+    front matter that is not a mapping; both matter here, so its handler is driven directly.
+    """
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not _OPENING.match(stripped):
+        return FrontMatter(present=False, metadata={}, body=text, body_line=0)
+    try:
+        raw, body = _HANDLER.split(text)
+    except ValueError:
+        raise PostingError(
+            path, f"{path} opens YAML front matter with '---' but never closes it; add a closing '---' line."
+        ) from None
+    try:
+        data = _HANDLER.load(raw)
+    except FrontMatterLimitError as exc:
+        raise PostingError(path, f"{path} has front matter {exc}; simplify the YAML.") from None
+    except yaml.constructor.ConstructorError as exc:
+        raise PostingError(
+            path, f"{path} has front matter with a value plain YAML cannot hold ({_describe(exc)}); remove the tag."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise PostingError(path, f"{path} has front matter that is not valid YAML ({_describe(exc)}); fix the YAML.") from None
+    except RecursionError:
+        raise PostingError(path, f"{path} has front matter nested too deeply to read; simplify the YAML.") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        kind = {"list": "a list", "str": "a string", "int": "a number", "float": "a number"}.get(kind, f"a {kind}")
+        raise PostingError(
+            path,
+            f"{path} has front matter that is {kind}, not a mapping; write it as 'key: value' lines (title: ...).",
+        )
+    body_line = text[: len(text) - len(body)].count("\n")
+    metadata = {str(key): value for key, value in data.items()}
+    return FrontMatter(present=True, metadata=metadata, body=body, body_line=body_line)
+
+
+def _describe(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or "syntax error"
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        # The YAML text starts on the opening '---' line (file line 1) and marks are 0-based.
+        return f"{problem} at line {mark.line + 1}"
+    return str(problem)

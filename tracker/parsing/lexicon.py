@@ -1,0 +1,252 @@
+"""The bilingual heading lexicon: which headings introduce the criteria a candidate is assessed on.
+
+Headings are compared after ``normalize``: HTML entities decoded, inclusive French forms removed
+(évalué(e), évalué·e, candidat·e·s), accents and case dropped, every apostrophe (’ or ') and other
+punctuation turned into a space, so "We’ll evaluate you based on your:" and "we'll evaluate you based
+on your" both read ``we ll evaluate you based on your``. Patterns are phrases searched anywhere in
+that string, so extra words around them do not matter.
+
+Roles (docs/parsing.md explains each with examples):
+
+- ``assessment``: the posting says outright what candidates are assessed on.
+- ``qualifications``: what the ideal candidate has or is.
+- ``assets``: nice-to-have qualifications.
+- ``duties``: what the person will do in the job.
+- ``seeking`` (internal): "we are looking for a person who" / "you will be able to" headings, used by
+  the same postings for qualifications in one file and duties in the next; ``selection`` resolves it.
+- ``other`` (internal): headings that are certainly not criteria (about us, diversity, how to apply);
+  they stop a criteria heading from claiming the lists that follow it.
+
+When several patterns match, assessment wins, then assets; among the others the longest matching
+phrase wins (so "we're looking for someone who will" is duties although "we're looking for" alone is
+qualifications); ``other`` applies only when nothing else matches.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+ASSESSMENT = "assessment"
+QUALIFICATIONS = "qualifications"
+ASSETS = "assets"
+DUTIES = "duties"
+SEEKING = "seeking"
+OTHER = "other"
+
+# Inclusive French forms: évalué(e), candidat(e)s, un(e), chef·fe, concepteur·rice, candidat·e·s.
+_INCLUSIVE_PARENS = re.compile(r"\((?:e|es|s|ne|nes|le|les|se|ses|euse|euses|rice|rices|trice|trices|ice|fe|x)\)", re.I)
+_INCLUSIVE_DOT = re.compile(r"[·⋅•∙](?:[^\W\d_]{1,6})?")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+_WHO = r"(?:someone|somebody|a person|people|persons|an individual|individuals|a candidate|candidates)"
+_FR_SEEK = r"(?:a la recherche d |recherchons |cherchons )(?:une |un |d une )?personne"
+
+_PATTERNS: dict[str, tuple[str, ...]] = {
+    ASSESSMENT: (
+        # English
+        r"(?:we ll|we will|we are going to|we re going to|we) (?:evaluate|assess|rate|score|screen|measure)"
+        r" (?:you|your|candidates|applicants|applications)",
+        r"(?:you|candidates?|applicants?|applications?)(?: will| ll| shall| may| can expect to| are going to)?"
+        r" be (?:evaluated|assessed|rated|scored|screened|judged)",
+        r"(?:evaluated|assessed|evaluate you|assess you|rated|scored) (?:based on|on|against|according to|using)",
+        r"(?:evaluation|assessment|selection|merit|screening) criteria",
+        r"criteria (?:for|used for|of) (?:evaluation|assessment|selection)",
+        r"how (?:we ll |we will |we )?(?:evaluate|assess)",
+        r"what (?:we ll|we will) (?:evaluate|assess)",
+        r"(?:assessment|evaluation) (?:will be based|will focus|is based|focuses|will look)",
+        # French (accents and inclusive endings already removed)
+        r"(?:vous|candidats|candidates|candidatures)(?: serez| seront| allez etre| pourrez etre| pourront etre)"
+        r" (?:evalues?|evaluees?|juges?|jugees?|notes?|notees?)",
+        r"(?:evalues?|evaluees?|evaluation) (?:en fonction|selon|sur la base|a partir|d apres)",
+        r"(?:nous|on) (?:vous )?(?:evaluerons|evaluera|allons evaluer|evaluons)",
+        r"criteres (?:d evaluation|de selection|de merite|d appreciation)",
+        r"(?:l )?evaluation (?:portera|sera fondee|se fera|reposera)",
+    ),
+    ASSETS: (
+        r"assets?",
+        r"nice to haves?",
+        r"good to haves?",
+        r"bonus(?: points)?",
+        r"(?:would be|is|are|a) (?:a )?plus",
+        r"preferred(?: qualifications| skills| experience)?",
+        r"desirable(?: qualifications| skills| experience)?",
+        r"(?:even )?better if",
+        r"extra credit",
+        r"it would be (?:great|nice) if",
+        r"atouts?",
+        r"un plus",
+        r"souhaitee?s?",
+        r"souhaitables?",
+    ),
+    QUALIFICATIONS: (
+        # English
+        r"(?:what|who) (?:we re|we are|we ll be|we will be) looking for",
+        r"(?:skills|qualities|qualifications|experience|people) (?:we re|we are) looking for",
+        r"(?:we re|we are) looking for",
+        r"looking for " + _WHO + r" (?:who|that|with)",
+        r"(?:we re|we are) interested in (?:people|someone|candidates|individuals|hearing from)",
+        r"(?:you ll|you will|you d|you would)? ?fit right in",
+        r"(?:excellent|great|ideal|successful|strong|perfect|right|qualified|good) (?:candidate|applicant)s?",
+        r"(?:candidates?|applicants?) (?:will|should|must|need to|are expected to) (?:have|be|demonstrate|possess|bring|show)",
+        r"(?:you re|you are|you might be|you may be) (?:an? )?(?:excellent|great|ideal|good|strong|perfect)"
+        r" (?:candidate|fit|match)",
+        r"this (?:role|job|position) (?:is|might be|could be) (?:for you|right for you|a fit)",
+        r"must haves?",
+        r"(?:minimum |basic |mandatory |essential |key )?(?:requirements?|qualifications|competenc(?:y|ies))",
+        r"required(?: skills| qualifications| experience)?",
+        r"(?:skills|experience) required",
+        r"essential (?:capabilities|criteria|skills|experience|abilities)",
+        r"(?:key |core |required |technical )?skills?(?: and experience| and qualifications| we re looking for)?",
+        r"skill ?sets?",
+        r"what you (?:ll |will )?(?:need|bring|have)",
+        r"(?:about you|who you are|you have|you bring|you should have|you are)",
+        r"knowledge(?: skills)? and (?:skills|experience|abilities)",
+        # French
+        r"ce que nous (?:re)?cherchons",
+        r"qui nous (?:re)?cherchons",
+        r"(?:nous )?(?:sommes a la recherche|recherchons|cherchons)",
+        r"candidat(?:e|s|es)? ideale?s?",
+        r"(?:excellente?|bonne?|meilleure?|parfaite?) (?:candidat|candidate|profil)",
+        r"(?:le|la|un|une) candidate?(?: ideale?)?(?: ou (?:la|une) candidate(?: ideale)?)?"
+        r" (?:pourra|saura|sera|est|devra|doit|possede|aura|peut)",
+        r"(?:a votre place|la bonne personne|la personne ideale|le parfait profil|profil (?:recherche|ideal)|votre profil)",
+        r"ce (?:poste|role) (?:est fait pour vous|vous convient)",
+        r"fait pour vous",
+        r"vous convient",
+        r"pour (?:etre|devenir) (?:un |une )?(?:excellente?|bonne?) (?:candidat|candidate)",
+        r"pour occuper ce poste",
+        r"vous devez (?:etre|avoir|posseder|detenir|demontrer)",
+        r"exigences(?: du poste)?",
+        r"(?:qualifications|competences|aptitudes|qualites)(?: requises| recherchees| essentielles| et experience)?",
+        r"capacites essentielles",
+        r"(?:vous avez|vous possedez|a propos de vous|qui etes vous)",
+        r"(?:requis|requises|obligatoires?)",
+    ),
+    SEEKING: (
+        r"you (?:will|ll) be able to",
+        _FR_SEEK + r" qui(?: sait| saura| peut| pourra| possede| a)?",
+    ),
+    DUTIES: (
+        # English
+        r"looking for " + _WHO + r" (?:who|that) (?:will|ll|can help|would)",
+        r"what you (?:ll |will )?(?:be )?(?:do|doing|work on|achieve)",
+        r"what (?:the|this) (?:job|role|position) (?:involves|entails|looks like)",
+        r"(?:day to day|a day in the life|your day)",
+        r"in (?:this|the) (?:role|position|job)(?: you (?:will|ll))?",
+        r"as (?:a|an|the|our) (?:[a-z]+ ){1,6}you (?:will|ll)",
+        r"you (?:will|ll)(?: need to)? (?:accomplish|be responsible|be doing|work on|be working|get to|have the opportunity)",
+        r"accomplish the following",
+        r"you (?:will|ll)",
+        r"(?:key |main |primary |your |the |core )?(?:responsibilit(?:y|ies)|duties|tasks|accountabilities)",
+        r"responsible for",
+        r"(?:the |your )?(?:role|position|job) (?:involves|includes|entails)",
+        r"(?:about the|your|the) (?:role|mission|impact)",
+        r"at cds you (?:will|ll) be able to",
+        r"opportunity to",
+        # French
+        _FR_SEEK + r" (?:qui (?:effectuera|accomplira|realisera|assumera|fera)|pour (?:les taches|effectuer|accomplir|realiser))",
+        r"dans le cadre (?:de ce|du|de votre) (?:poste|role)",
+        r"dans (?:ce|le) (?:poste|role)",
+        r"a ce (?:poste|titre)",
+        r"vous (?:devrez|allez|aurez a|serez appelee?|serez chargee?|serez responsable|aurez l occasion|aurez la chance)",
+        r"vos (?:missions|taches|responsabilites|fonctions|mandats|defis)",
+        r"(?:principales )?(?:responsabilites|taches|fonctions)(?: principales| suivantes)?",
+        r"ce que vous (?:ferez|allez faire|devrez accomplir|devrez faire|accomplirez)",
+        r"voici ce que vous",
+        r"au snc vous (?:pourrez|serez en mesure)",
+        r"(?:description|nature) (?:du poste|des taches|du role)",
+        r"(?:le|votre) role",
+        r"en quoi consiste",
+    ),
+    OTHER: (
+        r"about(?: us| cds| the team| your team| the canadian digital service| the)?",
+        r"a propos",
+        r"(?:benefits|perks|avantages|salary|salaire|compensation|remuneration)",
+        r"(?:diversity|diversite|inclusion|equity|equite)",
+        r"(?:interested|interesse|interessee|how to apply|postuler|apply|contact|contactez)",
+        r"(?:other|general|additional)(?: process)? information",
+        r"(?:autres?|generales?) informations?|informations? (?:generales?|supplementaires)",
+        r"(?:summary|sommaire|resume)",
+        r"work (?:from )?anywhere|travaillez de partout",
+        r"(?:vaccination|covid)",
+        r"(?:accommodation|mesures d adaptation)",
+        r"able to learn|a apprendre",
+        r"(?:why join|pourquoi)",
+        r"(?:our|nos) (?:values|valeurs|team|equipe)",
+        r"(?:at cds we|au snc nous)",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    role: str
+    regex: re.Pattern[str]
+
+
+_COMPILED: tuple[_Compiled, ...] = tuple(
+    _Compiled(role, re.compile(rf"\b(?:{pattern})\b")) for role, patterns in _PATTERNS.items() for pattern in patterns
+)
+
+# Explicit "this one is an asset" wording inside an item of an essential list.
+_INLINE_ASSET = (
+    re.compile(
+        r"\b(?:would be|would also be|is|are|will be|be considered|considered|considere|consideree|consideres"
+        r"|serait|seraient|est|sont|constitue|constituent|sera|seront)"
+        r" (?:comme |as )?(?:an? |un |une |des )?(?:[a-z]+ )?(?:asset|assets|atout|atouts|plus|bonus)\b"
+    ),
+    re.compile(r"(?:^|\s)(?:a plus|un plus|nice to have|an asset|un atout)\s*$"),
+)
+_ASSET_IN_PARENS = re.compile(r"\(\s*(?:an? |un )?(?:asset|atout)\s*\)", re.I)
+
+
+def normalize(text: str) -> str:
+    """Fold a heading to the comparison form described in the module docstring."""
+    folded = unicodedata.normalize("NFKC", html.unescape(text))
+    folded = _INCLUSIVE_PARENS.sub("", folded)
+    folded = _INCLUSIVE_DOT.sub("", folded)
+    folded = unicodedata.normalize("NFKD", folded.casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def last_sentence(text: str) -> str:
+    """The sentence that introduces a list: 'We are hiring X. In this role you will:' -> the second."""
+    parts = [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+    return parts[-1] if parts else text
+
+
+def classify(heading: str) -> str | None:
+    """The role a heading announces (including the internal ``seeking`` and ``other``), or None."""
+    folded = normalize(last_sentence(heading))
+    if not folded:
+        return None
+    best: dict[str, int] = {}
+    for compiled in _COMPILED:
+        for match in compiled.regex.finditer(folded):
+            length = match.end() - match.start()
+            if length > best.get(compiled.role, -1):
+                best[compiled.role] = length
+    if not best:
+        return None
+    for decisive in (ASSESSMENT, ASSETS):
+        if decisive in best:
+            return decisive
+    contenders = {role: length for role, length in best.items() if role != OTHER}
+    if not contenders:
+        return OTHER
+    # Longest phrase wins; on a tie the order below decides (qualifications are the safer guess).
+    order = (QUALIFICATIONS, DUTIES, SEEKING)
+    return max(contenders, key=lambda role: (contenders[role], -order.index(role)))
+
+
+def marks_asset(item_text: str) -> bool:
+    """True when an item of an essential list says itself that it is only an asset ("... would be an asset")."""
+    if _ASSET_IN_PARENS.search(item_text):
+        return True
+    folded = normalize(item_text)
+    return any(pattern.search(folded) for pattern in _INLINE_ASSET)

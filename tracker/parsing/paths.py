@@ -1,0 +1,45 @@
+"""Command-line paths -> the Markdown files to parse, and one clear error per unusable path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def collect_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files named directly are kept whatever their suffix; folders are searched recursively for .md.
+
+    Duplicates (the same file reached twice) are kept once, in first-seen order.
+    """
+    files: list[Path] = []
+    errors: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(path)
+
+    for raw in paths:
+        path = Path(raw)
+        try:
+            if path.is_dir():
+                found = sorted(
+                    p for p in path.rglob("*") if p.suffix.casefold() in MARKDOWN_SUFFIXES and p.is_file()
+                )
+                if not found:
+                    errors.append((str(path), f"{path} is a folder with no .md files; point at a folder of postings."))
+                for file in found:
+                    add(file)
+            elif path.is_file():
+                add(path)
+            elif path.exists():
+                errors.append((str(path), f"{path} is not a regular file; give a .md file or a folder."))
+            else:
+                errors.append((str(path), f"{path} does not exist; check the path."))
+        except OSError as exc:
+            errors.append((str(path), f"{path} cannot be read ({exc.strerror or exc}); check its permissions."))
+    return files, errors

@@ -1,0 +1,112 @@
+"""Which sections become the rubric, and the warnings that explain the choice.
+
+Resolution of section roles, in order (docs/parsing.md has the examples from real postings):
+
+1. **Heading then lead-in.** A heading with a role and nothing under it, directly followed by a
+   lead-in line, lends its role to that line ("**Responsibilities**" then "An excellent candidate
+   will be able to:" is a list of duties). An assessment or assets lead-in keeps its own role.
+2. **Empty heading, untitled lists.** A heading with a role but no items of its own passes its role
+   to the following sections that have items but no role ("Skills we are seeking:" then "## Developers",
+   "## Designers"), stopping at the next section with a role, an empty section, or a Markdown heading
+   of the same or a higher level.
+3. **"Looking for a person who".** The ``seeking`` role means qualifications when the posting has no
+   other qualifications list, and duties when it has one.
+
+Choice of the rubric: the assessment sections' items (essential) when there are any, together with
+asset sections (asset); otherwise the qualifications sections (essential) with the asset sections
+(asset); otherwise the duties (essential, with a warning); otherwise nothing, with a warning. An
+item of an essential list that calls itself an asset ("... would be an asset") is an asset.
+"""
+
+from __future__ import annotations
+
+from tracker.parsing import lexicon
+from tracker.parsing.model import ParsedCriterion, Section, SectionItem
+from tracker.parsing.sections import RawSection, item_text
+
+_SPECIFIC = (lexicon.ASSESSMENT, lexicon.ASSETS)
+
+
+def resolve_sections(raw: list[RawSection]) -> list[Section]:
+    """Apply the three resolution rules and return the public sections (index = position)."""
+    roles = [section.role for section in raw]
+    _lend_to_lead_ins(raw, roles)
+    _spill_into_untitled(raw, roles)
+    has_qualifications = any(role == lexicon.QUALIFICATIONS and raw[i].items for i, role in enumerate(roles))
+    public: list[Section] = []
+    for index, (section, role) in enumerate(zip(raw, roles, strict=True)):
+        if role == lexicon.SEEKING:
+            role = lexicon.DUTIES if has_qualifications else lexicon.QUALIFICATIONS
+        elif role == lexicon.OTHER:
+            role = None
+        items = [SectionItem(text, item.line) for item in section.items if (text := item_text(item))]
+        public.append(Section(index, section.heading, section.level, role, section.line, items))
+    return public
+
+
+def _lend_to_lead_ins(raw: list[RawSection], roles: list[str | None]) -> None:
+    for i in range(len(raw) - 1):
+        head, lead = raw[i], raw[i + 1]
+        if (
+            roles[i] not in (None, lexicon.OTHER)
+            and not head.items
+            and head.content_blocks == 0
+            and lead.kind == "lead"
+            and roles[i + 1] not in _SPECIFIC
+        ):
+            roles[i + 1] = roles[i]
+
+
+def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None:
+    for i, section in enumerate(raw):
+        role = roles[i]
+        if role in (None, lexicon.OTHER) or section.items:
+            continue
+        for j in range(i + 1, len(raw)):
+            follower = raw[j]
+            if roles[j] is not None or not follower.items:
+                break
+            if section.kind == "heading" and follower.kind == "heading" and follower.level <= section.level:
+                break
+            roles[j] = role
+
+
+def choose_rubric(sections: list[Section]) -> tuple[list[ParsedCriterion], list[str]]:
+    """The criteria the posting is assessed on, and warnings about how they were found."""
+    def with_items(role: str) -> list[Section]:
+        return [section for section in sections if section.role == role and section.items]
+
+    assessment, qualifications = with_items(lexicon.ASSESSMENT), with_items(lexicon.QUALIFICATIONS)
+    assets, duties = with_items(lexicon.ASSETS), with_items(lexicon.DUTIES)
+    if assessment or qualifications:
+        chosen = assessment + assets if assessment else qualifications + assets
+        return build_criteria(sorted(chosen, key=lambda section: section.index)), []
+    if assets:
+        warning = "Only asset criteria were found (no assessment or qualifications list); add the essential ones."
+        return build_criteria(assets), [warning]
+    if duties:
+        headings = ", ".join(f'"{section.heading}"' for section in duties)
+        warning = (
+            "No assessment, qualifications or assets list was found; the duties list "
+            f"({headings}) was used as criteria: review them before scoring."
+        )
+        return build_criteria(duties), [warning]
+    return [], ["No criteria were found: the posting has no assessment, qualifications, assets or duties list."]
+
+
+def build_criteria(sections: list[Section]) -> list[ParsedCriterion]:
+    """Number the items of ``sections`` 1..n in the order given; kind from the section and the item."""
+    criteria: list[ParsedCriterion] = []
+    for section in sections:
+        for item in section.items:
+            is_asset = section.role == lexicon.ASSETS or lexicon.marks_asset(item.text)
+            criteria.append(
+                ParsedCriterion(
+                    number=len(criteria) + 1,
+                    kind="asset" if is_asset else "essential",
+                    text=item.text,
+                    section=section.heading,
+                    line=item.line,
+                )
+            )
+    return criteria

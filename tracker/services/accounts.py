@@ -1,0 +1,328 @@
+"""Accounts: argon2id password hashes, sign-in with lockout, user management, the first admin.
+
+Hash parameters are OWASP's argon2id minimum (19 MiB, two passes, one lane): strong enough that a
+stolen database does not hand out passwords, cheap enough (~30 ms) that sign-in stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from tracker.models import Role, User, utcnow
+from tracker.services.actor import Actor
+from tracker.services.audit import record_event
+from tracker.services.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from tracker.services.permissions import require_role
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+FIRST_ADMIN_EMAIL_ENV = "TRACKER_ADMIN_EMAIL"
+DEFAULT_FIRST_ADMIN_EMAIL = "admin@example.org"
+
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
+# Verified against when the e-mail is unknown so a wrong e-mail takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BAD_CREDENTIALS = (
+    "Sign-in failed: the e-mail or the password is wrong, or the account is locked after too many "
+    "attempts (wait 15 minutes) or deactivated (ask an administrator)."
+)
+
+
+# A user as pages show it: never the password hash.
+@dataclass(frozen=True)
+class UserPublic:
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    active: bool
+    locked_until: datetime | None
+    must_change_password: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    version: int
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls(
+            id=user.id or 0,
+            email=user.email,
+            display_name=user.display_name,
+            role=Role(user.role),
+            active=user.active,
+            locked_until=user.locked_until,
+            must_change_password=user.must_change_password,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+            version=user.version,
+        )
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_email(email: str) -> str:
+    email = normalise_email(email)
+    if not _EMAIL_RE.match(email) or len(email) > 320:
+        raise ValidationError(f"“{email}” is not an e-mail address; write it as name@department.gc.ca.")
+    return email
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"Choose a password of at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back naive; they were stored as UTC.
+    if moment is not None and moment.tzinfo is None:
+        from datetime import UTC
+
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(func.lower(User.email) == normalise_email(email))).first()
+
+
+def authenticate(session: Session, *, email: str, password: str, now: datetime | None = None) -> Actor:
+    """Check credentials, counting failures; five in a row lock the account for 15 minutes.
+
+    A failure is committed before the error is raised: the caller's transaction rolls back on the
+    exception, and the failed-attempt counter must survive that or the lockout would never trigger.
+    """
+    now = now or utcnow()
+    user = _user_by_email(session, email)
+    if user is None or not user.password_hash:
+        verify_password(_DUMMY_HASH, password)
+        raise AuthenticationError(_BAD_CREDENTIALS)
+    locked_until = _aware(user.locked_until)
+    if locked_until is not None and locked_until > now:
+        verify_password(_DUMMY_HASH, password)
+        raise AuthenticationError(_BAD_CREDENTIALS)
+    if not verify_password(user.password_hash, password) or not user.active:
+        user.failed_logins += 1
+        locked = user.failed_logins >= MAX_FAILED_LOGINS
+        if locked:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        session.add(user)
+        record_event(
+            session,
+            Actor(id=user.id, email=user.email, display_name=user.display_name, role=Role(user.role)),
+            action="account.lock" if locked else "account.sign_in_failed",
+            entity_type="user",
+            entity_id=user.id,
+        )
+        session.commit()
+        raise AuthenticationError(_BAD_CREDENTIALS)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.add(user)
+    actor = Actor.from_user(user)
+    record_event(session, actor, action="account.sign_in", entity_type="user", entity_id=user.id)
+    return actor
+
+
+def actor_for_sso_email(session: Session, *, email: str) -> Actor:
+    """Map an identity from the organisation's OpenID Connect provider to an active tracker user."""
+    user = _user_by_email(session, email or "")
+    if user is None or not user.active:
+        raise AuthenticationError(
+            f"No active tracker account uses the e-mail {normalise_email(email or '')!r}; "
+            "ask an administrator to add you."
+        )
+    user.last_login_at = utcnow()
+    session.add(user)
+    actor = Actor.from_user(user)
+    record_event(session, actor, action="account.sign_in_sso", entity_type="user", entity_id=user.id)
+    return actor
+
+
+def _snapshot(user: User) -> dict[str, object]:
+    return {"email": user.email, "display_name": user.display_name, "role": user.role, "active": user.active}
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    display_name: str,
+    role: Role | str,
+    password: str | None = None,
+    must_change_password: bool = False,
+) -> UserPublic:
+    require_role(actor, Role.admin)
+    email = check_email(email)
+    display_name = display_name.strip()
+    problems = []
+    if not display_name:
+        problems.append("Give the user a name.")
+    try:
+        role = Role(role)
+    except ValueError:
+        problems.append(f"Role must be one of {', '.join(r.value for r in Role)} (got {role!r}).")
+    if password is not None:
+        try:
+            check_password(password)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    if _user_by_email(session, email) is not None:
+        problems.append(f"A user with the e-mail {email} already exists.")
+    if problems:
+        raise ValidationError(" ".join(problems), problems)
+    user = User(
+        email=email,
+        display_name=display_name,
+        role=Role(role),
+        password_hash=hash_password(password) if password is not None else None,
+        must_change_password=must_change_password,
+    )
+    session.add(user)
+    session.flush()
+    record_event(session, actor, action="user.create", entity_type="user", entity_id=user.id, after=_snapshot(user))
+    return UserPublic.of(user)
+
+
+def _get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"User {user_id} does not exist.")
+    return user
+
+
+def update_user(
+    session: Session,
+    actor: Actor,
+    *,
+    user_id: int,
+    display_name: str | None = None,
+    role: Role | str | None = None,
+    active: bool | None = None,
+    expected_version: int | None = None,
+) -> UserPublic:
+    require_role(actor, Role.admin)
+    user = _get_user(session, user_id)
+    if expected_version is not None and user.version != expected_version:
+        raise ConflictError(f"{user.email} was changed by someone else meanwhile; reload and try again.")
+    before = _snapshot(user)
+    if display_name is not None:
+        if not display_name.strip():
+            raise ValidationError("Give the user a name.")
+        user.display_name = display_name.strip()
+    if role is not None:
+        try:
+            user.role = Role(role)
+        except ValueError as exc:
+            raise ValidationError(f"Role must be one of {', '.join(r.value for r in Role)}.") from exc
+    if active is not None:
+        if not active and user.id == actor.id:
+            raise ValidationError("You cannot deactivate your own account; ask another administrator.")
+        user.active = active
+    if user.id == actor.id and user.role != Role.admin:
+        raise ValidationError("You cannot remove your own administrator role; ask another administrator.")
+    user.version += 1
+    session.add(user)
+    record_event(
+        session, actor, action="user.update", entity_type="user", entity_id=user.id, before=before, after=_snapshot(user)
+    )
+    return UserPublic.of(user)
+
+
+def set_password(session: Session, actor: Actor, *, user_id: int, password: str) -> None:
+    """Admins set anyone's password (it must then be changed); users change their own."""
+    own = actor.id is not None and actor.id == user_id
+    if not own and not actor.is_admin:
+        raise PermissionDeniedError("You can only change your own password.")
+    check_password(password)
+    user = _get_user(session, user_id)
+    user.password_hash = hash_password(password)
+    user.must_change_password = not own
+    user.failed_logins = 0
+    user.locked_until = None
+    user.version += 1
+    session.add(user)
+    record_event(session, actor, action="user.set_password", entity_type="user", entity_id=user.id)
+
+
+def unlock_user(session: Session, actor: Actor, *, user_id: int) -> UserPublic:
+    require_role(actor, Role.admin)
+    user = _get_user(session, user_id)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.version += 1
+    session.add(user)
+    record_event(session, actor, action="user.unlock", entity_type="user", entity_id=user.id)
+    return UserPublic.of(user)
+
+
+def list_users(session: Session, actor: Actor, *, role: Role | str | None = None) -> list[UserPublic]:
+    """Admins manage everyone; managers need the list of people they can put on a panel."""
+    require_role(actor, Role.admin, Role.manager)
+    query = select(User).order_by(User.display_name, User.id)
+    if role is not None:
+        query = query.where(User.role == Role(role))
+    if actor.role == Role.manager:
+        query = query.where(User.active == True)  # noqa: E712
+    return [UserPublic.of(u) for u in session.exec(query).all()]
+
+
+def ensure_first_admin(session: Session) -> tuple[str, str] | None:
+    """On an empty user table create an admin with a one-time password, returned once to print.
+
+    The password must be changed at first sign-in; its e-mail comes from ``TRACKER_ADMIN_EMAIL``.
+    """
+    if session.exec(select(func.count()).select_from(User)).one() > 0:
+        return None
+    email = check_email(os.environ.get(FIRST_ADMIN_EMAIL_ENV) or DEFAULT_FIRST_ADMIN_EMAIL)
+    password = secrets.token_urlsafe(15)
+    user = User(
+        email=email,
+        display_name="Administrator",
+        role=Role.admin,
+        password_hash=hash_password(password),
+        must_change_password=True,
+    )
+    session.add(user)
+    session.flush()
+    from tracker.services.actor import SYSTEM_ACTOR
+
+    record_event(session, SYSTEM_ACTOR, action="user.create_first_admin", entity_type="user", entity_id=user.id)
+    return email, password

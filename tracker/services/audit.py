@@ -1,0 +1,173 @@
+"""The append-only audit trail: every service write records one event in the same transaction.
+
+There is deliberately no function here (or anywhere) that updates or deletes an event; the database
+refuses it too (triggers created by the migrations). Payloads that say something about a candidate
+(name, e-mail, ratings, notes) go to ``AuditPersonalData`` instead of the event, so deleting the
+candidate removes them while the event itself, naming only the anonymised label, stays.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from tracker.models import AuditEvent, AuditPersonalData, Posting, Role, utcnow
+from tracker.services.actor import Actor
+from tracker.services.errors import ValidationError
+from tracker.services.permissions import require_role
+
+MAX_LIST_LIMIT = 5_000
+
+
+class CandidateRef(Protocol):
+    id: int | None
+    label: str
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in the audit trail")
+
+
+def to_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, default=_default, ensure_ascii=False, sort_keys=True)
+
+
+def record_event(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    posting_id: int | None = None,
+    candidate: CandidateRef | None = None,
+    before: Any = None,
+    after: Any = None,
+    reason: str | None = None,
+) -> int:
+    """Insert one event (and its personal payload, when about a candidate); returns the event id.
+
+    Core ``INSERT … RETURNING`` keeps this to one round trip on the draft-save hot path instead of an
+    ORM flush of the whole unit of work.
+    """
+    personal = candidate is not None and (before is not None or after is not None)
+    values = {
+        "at": utcnow(),
+        "actor_id": actor.id,
+        "actor_email": actor.email,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "posting_id": posting_id,
+        "candidate_label": candidate.label if candidate is not None else None,
+        "reason": reason,
+        "before_json": None if personal else to_json(before),
+        "after_json": None if personal else to_json(after),
+    }
+    event_id = session.execute(insert(AuditEvent).returning(AuditEvent.id), [values]).scalar_one()
+    if personal:
+        assert candidate is not None and candidate.id is not None
+        session.execute(
+            insert(AuditPersonalData),
+            [
+                {
+                    "audit_event_id": event_id,
+                    "candidate_id": candidate.id,
+                    "before_json": to_json(before),
+                    "after_json": to_json(after),
+                }
+            ],
+        )
+    return int(event_id)
+
+
+# One audit event as pages show it; ``personal`` is False once the candidate's data was deleted.
+@dataclass(frozen=True)
+class AuditEventPublic:
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_email: str | None
+    action: str
+    entity_type: str
+    entity_id: int | None
+    posting_id: int | None
+    candidate_label: str | None
+    reason: str | None
+    before: Any
+    after: Any
+    personal: bool
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def list_events(
+    session: Session,
+    actor: Actor,
+    *,
+    posting_id: int | None = None,
+    action: str | None = None,
+    actor_email: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 500,
+) -> list[AuditEventPublic]:
+    """Newest first. Admins read everything; a manager reads the events of the postings they own."""
+    require_role(actor, Role.admin, Role.manager)
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise ValidationError(f"Ask for between 1 and {MAX_LIST_LIMIT} audit events at a time (you asked {limit}).")
+    query = select(AuditEvent, AuditPersonalData).join(
+        AuditPersonalData, col(AuditPersonalData.audit_event_id) == col(AuditEvent.id), isouter=True
+    )
+    if actor.role == Role.manager:
+        owned = select(Posting.id).where(Posting.owner_id == actor.id)
+        query = query.where(col(AuditEvent.posting_id).in_(owned))
+    if posting_id is not None:
+        query = query.where(AuditEvent.posting_id == posting_id)
+    if action:
+        query = query.where(col(AuditEvent.action).startswith(action))
+    if actor_email:
+        query = query.where(col(AuditEvent.actor_email).ilike(f"%{actor_email.strip()}%"))
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
+    query = query.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()).limit(limit)
+    events: list[AuditEventPublic] = []
+    for event, personal in session.exec(query).all():
+        before = _loads(personal.before_json) if personal is not None else _loads(event.before_json)
+        after = _loads(personal.after_json) if personal is not None else _loads(event.after_json)
+        events.append(
+            AuditEventPublic(
+                id=event.id or 0,
+                at=event.at,
+                actor_id=event.actor_id,
+                actor_email=event.actor_email,
+                action=event.action,
+                entity_type=event.entity_type,
+                entity_id=event.entity_id,
+                posting_id=event.posting_id,
+                candidate_label=event.candidate_label,
+                reason=event.reason,
+                before=before,
+                after=after,
+                personal=personal is not None,
+            )
+        )
+    return events

@@ -1,0 +1,260 @@
+"""Consensus: the chair records the board's agreed rating per criterion once everyone has submitted.
+
+The individual ratings are never changed by a consensus; they stay beside it in the record. A
+consensus rating outside the range of the individual ratings needs a written rationale, and so does
+"not assessed" when panel members did rate the criterion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from tracker.models import (
+    Candidate,
+    Consensus,
+    Criterion,
+    Declaration,
+    PanelMember,
+    Posting,
+    RatingLevel,
+    Score,
+    Scorecard,
+    ScorecardStatus,
+    User,
+    utcnow,
+)
+from tracker.services.actor import Actor
+from tracker.services.audit import record_event
+from tracker.services.common import MAX_NOTES, clean_text, dialect_insert
+from tracker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from tracker.services.permissions import get_candidate_or_404, is_posting_manager, panel_membership
+from tracker.services.rubrics import CriterionPublic, current_rubric_row, rubric_criteria
+
+
+@dataclass(frozen=True)
+class ConsensusPublic:
+    id: int
+    candidate_id: int
+    criterion_id: int
+    rating: int | None
+    not_assessed: bool
+    rationale: str
+    decided_by_id: int | None
+    decided_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, c: Consensus) -> ConsensusPublic:
+        return cls(
+            id=c.id or 0, candidate_id=c.candidate_id, criterion_id=c.criterion_id, rating=c.rating,
+            not_assessed=c.not_assessed, rationale=c.rationale, decided_by_id=c.decided_by_id,
+            decided_at=c.decided_at, version=c.version,
+        )
+
+
+# One interviewer's submitted rating for a criterion (``older_version``: given under an older rubric).
+@dataclass(frozen=True)
+class IndividualRating:
+    interviewer_id: int
+    interviewer_name: str
+    rating: int | None
+    not_assessed: bool
+    notes: str
+    older_version: bool
+
+
+@dataclass(frozen=True)
+class ConsensusRow:
+    criterion: CriterionPublic
+    ratings: list[IndividualRating]
+    low: int | None
+    high: int | None
+    spread: int | None
+    consensus: ConsensusPublic | None
+
+
+# ``ready`` is False (and ``rows`` empty) until every non-conflicted panel member has submitted.
+@dataclass(frozen=True)
+class ConsensusBoard:
+    candidate_id: int
+    candidate_label: str
+    posting_id: int
+    rubric_id: int
+    ready: bool
+    waiting_for: list[str]
+    rows: list[ConsensusRow]
+
+
+def _require_board_access(session: Session, actor: Actor, candidate: Candidate, *, write: bool) -> None:
+    """The chair runs consensus; the posting's manager may too (needed when the chair is conflicted)."""
+    posting = session.get(Posting, candidate.posting_id)
+    assert posting is not None
+    if is_posting_manager(actor, posting):
+        return
+    member = panel_membership(session, actor, candidate.posting_id)
+    if member is None or not member.is_chair:
+        raise PermissionDeniedError("Only the panel's chair or the posting's hiring manager can run the consensus.")
+    conflicted = session.exec(
+        select(Declaration.id).where(
+            Declaration.candidate_id == candidate.id, Declaration.user_id == actor.id, col(Declaration.has_conflict).is_(True)
+        )
+    ).first()
+    if conflicted is not None:
+        raise PermissionDeniedError(
+            f"You declared a conflict of interest with {candidate.label}; the hiring manager runs this consensus instead."
+        )
+
+
+def waiting_for(session: Session, candidate: Candidate) -> list[str]:
+    """Names of panel members (without a declared conflict) who have not submitted for the candidate."""
+    members = session.exec(
+        select(User.id, User.display_name)
+        .join(PanelMember, col(PanelMember.user_id) == col(User.id))
+        .where(PanelMember.posting_id == candidate.posting_id)
+        .order_by(User.display_name)
+    ).all()
+    conflicted = set(
+        session.exec(
+            select(Declaration.user_id).where(Declaration.candidate_id == candidate.id, col(Declaration.has_conflict).is_(True))
+        ).all()
+    )
+    submitted = set(
+        session.exec(
+            select(Scorecard.interviewer_id).where(
+                Scorecard.candidate_id == candidate.id, Scorecard.status == ScorecardStatus.submitted
+            )
+        ).all()
+    )
+    eligible = [(uid, name) for uid, name in members if uid not in conflicted]
+    if not eligible:
+        return ["(the panel has no member without a conflict of interest)"]
+    return [name for uid, name in eligible if uid not in submitted]
+
+
+def _rows(session: Session, candidate: Candidate, rubric_id: int) -> list[ConsensusRow]:
+    criteria = rubric_criteria(session, rubric_id)
+    scored = session.exec(
+        select(Score, Criterion, Scorecard, User)
+        .join(Criterion, col(Criterion.id) == col(Score.criterion_id))
+        .join(Scorecard, col(Scorecard.id) == col(Score.scorecard_id))
+        .join(User, col(User.id) == col(Scorecard.interviewer_id))
+        .where(Scorecard.candidate_id == candidate.id, Scorecard.status == ScorecardStatus.submitted)
+        .order_by(User.display_name)
+    ).all()
+    by_lineage: dict[str, list[IndividualRating]] = {}
+    for score, criterion, card, user in scored:
+        by_lineage.setdefault(criterion.lineage, []).append(
+            IndividualRating(
+                interviewer_id=user.id or 0, interviewer_name=user.display_name, rating=score.rating,
+                not_assessed=score.not_assessed, notes=score.notes, older_version=card.rubric_id != rubric_id,
+            )
+        )
+    existing = {
+        c.criterion_id: c for c in session.exec(select(Consensus).where(Consensus.candidate_id == candidate.id)).all()
+    }
+    rows = []
+    for criterion in criteria:
+        ratings = by_lineage.get(criterion.lineage, [])
+        values = [r.rating for r in ratings if r.rating is not None]
+        low, high = (min(values), max(values)) if values else (None, None)
+        found = existing.get(criterion.id or 0)
+        rows.append(
+            ConsensusRow(
+                criterion=CriterionPublic.of(criterion), ratings=ratings, low=low, high=high,
+                spread=(high - low) if values else None,  # type: ignore[operator]
+                consensus=ConsensusPublic.of(found) if found else None,
+            )
+        )
+    return rows
+
+
+def consensus_board(session: Session, actor: Actor, *, candidate_id: int) -> ConsensusBoard:
+    candidate = get_candidate_or_404(session, candidate_id)
+    _require_board_access(session, actor, candidate, write=False)
+    rubric = current_rubric_row(session, candidate.posting_id)
+    if rubric is None:
+        raise NotFoundError("This posting has no rubric yet.")
+    waiting = waiting_for(session, candidate)
+    return ConsensusBoard(
+        candidate_id=candidate_id, candidate_label=candidate.label, posting_id=candidate.posting_id,
+        rubric_id=rubric.id or 0, ready=not waiting, waiting_for=waiting,
+        rows=[] if waiting else _rows(session, candidate, rubric.id or 0),
+    )
+
+
+def record_consensus(
+    session: Session,
+    actor: Actor,
+    *,
+    candidate_id: int,
+    criterion_id: int,
+    rating: int | None,
+    not_assessed: bool = False,
+    rationale: str = "",
+    expected_version: int | None = None,
+) -> ConsensusPublic:
+    candidate = get_candidate_or_404(session, candidate_id)
+    _require_board_access(session, actor, candidate, write=True)
+    waiting = waiting_for(session, candidate)
+    if waiting:
+        raise ValidationError(
+            f"Consensus for {candidate.label} waits until every panel member has submitted: still waiting for {', '.join(waiting)}."
+        )
+    rubric = current_rubric_row(session, candidate.posting_id)
+    assert rubric is not None
+    rows = {r.criterion.id: r for r in _rows(session, candidate, rubric.id or 0)}
+    row = rows.get(criterion_id)
+    if row is None:
+        raise ValidationError(f"Criterion {criterion_id} is not part of the current rubric; reload the page.")
+    rationale = clean_text(rationale, what="rationale", max_length=MAX_NOTES)
+    if not_assessed:
+        rating = None
+        if row.low is not None and not rationale:
+            raise ValidationError(
+                f"Panel members rated criterion {row.criterion.number}; explain why the board marks it “not assessed”."
+            )
+    else:
+        if rating is None or isinstance(rating, bool) or not isinstance(rating, int):
+            raise ValidationError(f"Give criterion {row.criterion.number} a consensus rating, or mark it “not assessed”.")
+        levels = set(session.exec(select(RatingLevel.value).where(RatingLevel.rubric_id == rubric.id)).all())
+        if rating not in levels:
+            raise ValidationError(f"{rating} is not a level of this rubric's rating scale ({min(levels)}–{max(levels)}).")
+        if row.low is not None and row.high is not None and not row.low <= rating <= row.high and not rationale:
+            raise ValidationError(
+                f"The consensus {rating} for criterion {row.criterion.number} is outside the panel's ratings "
+                f"({row.low}–{row.high}); write the rationale for it."
+            )
+    now = utcnow()
+    values = {"rating": rating, "not_assessed": bool(not_assessed), "rationale": rationale, "decided_by_id": actor.id, "decided_at": now}
+    table = Consensus.__table__  # type: ignore[attr-defined]
+    base = dialect_insert(session, Consensus).values(candidate_id=candidate_id, criterion_id=criterion_id, version=1, **values)
+    if expected_version is None:
+        stmt = base.on_conflict_do_update(index_elements=["candidate_id", "criterion_id"], set_={**values, "version": table.c.version + 1})
+        result = session.execute(stmt.returning(table.c.id)).first()
+    elif expected_version == 0:
+        result = session.execute(base.on_conflict_do_nothing().returning(table.c.id)).first()
+    else:
+        result = session.execute(
+            update(table)
+            .where(table.c.candidate_id == candidate_id, table.c.criterion_id == criterion_id, table.c.version == expected_version)
+            .values(**values, version=table.c.version + 1)
+            .returning(table.c.id)
+        ).first()
+    if result is None:
+        raise ConflictError(
+            f"Someone recorded a consensus for criterion {row.criterion.number} of {candidate.label} after you loaded it; "
+            "reload to see it, then make your change again."
+        )
+    saved = session.get(Consensus, result[0], populate_existing=True)
+    assert saved is not None
+    record_event(
+        session, actor, action="consensus.record", entity_type="consensus", entity_id=saved.id, posting_id=candidate.posting_id,
+        candidate=candidate,
+        before=row.consensus.__dict__ if row.consensus else None,
+        after={**ConsensusPublic.of(saved).__dict__, "individual": [r.rating for r in row.ratings]},
+    )
+    return ConsensusPublic.of(saved)

@@ -1,0 +1,536 @@
+"""Rubrics: the rating scale and criteria of a posting, versioned so scores never lose their meaning.
+
+A draft rubric is edited in place. A locked rubric (locked at the first scorecard) is never changed:
+editing it creates the next version, whose criteria keep the ``lineage`` of the ones they replace, so
+old scores stay attached to the criteria they were given for and the merit view can still match them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, update
+from sqlmodel import Session, col, select
+
+from tracker.models import Criterion, CriterionKind, Posting, RatingLevel, Rubric, RubricStatus, utcnow
+from tracker.services.actor import Actor
+from tracker.services.audit import record_event
+from tracker.services.common import bump_version, clean_text, dumps, loads
+from tracker.services.errors import ConflictError, NotFoundError, ValidationError
+from tracker.services.permissions import require_posting_manager, require_view_posting
+
+MAX_CRITERIA = 200
+MAX_CRITERION_TEXT = 4_000
+MAX_WEIGHT = 100.0
+MAX_MIN_RATERS = 20
+
+# The default scale: 1 = no evidence … 5 = exceptional, in both official languages.
+DEFAULT_LEVELS: tuple[dict[str, Any], ...] = (
+    {
+        "value": 1,
+        "label_en": "No evidence",
+        "label_fr": "Aucune preuve",
+        "descriptor_en": "The answer shows no evidence of the criterion.",
+        "descriptor_fr": "La réponse ne démontre aucunement le critère.",
+    },
+    {
+        "value": 2,
+        "label_en": "Limited",
+        "label_fr": "Limité",
+        "descriptor_en": "Some evidence, but key elements are missing or unclear.",
+        "descriptor_fr": "Quelques éléments probants, mais des éléments clés manquent ou sont flous.",
+    },
+    {
+        "value": 3,
+        "label_en": "Acceptable",
+        "label_fr": "Acceptable",
+        "descriptor_en": "Meets the criterion: clear evidence of the expected elements.",
+        "descriptor_fr": "Satisfait au critère : preuve claire des éléments attendus.",
+    },
+    {
+        "value": 4,
+        "label_en": "Strong",
+        "label_fr": "Solide",
+        "descriptor_en": "Exceeds the criterion: detailed, relevant examples with results.",
+        "descriptor_fr": "Dépasse le critère : exemples détaillés et pertinents, avec résultats.",
+    },
+    {
+        "value": 5,
+        "label_en": "Exceptional",
+        "label_fr": "Exceptionnel",
+        "descriptor_en": "Outstanding evidence across every element, beyond what the role requires.",
+        "descriptor_fr": "Preuve remarquable de chaque élément, au-delà de ce que le poste exige.",
+    },
+)
+DEFAULT_PASS_MARK = 3
+
+
+# One level of the rating scale.
+@dataclass(frozen=True)
+class LevelPublic:
+    value: int
+    label_en: str
+    label_fr: str
+    descriptor_en: str
+    descriptor_fr: str
+
+
+# One criterion of a rubric version; ``descriptors`` is the rating guide {"1": {"en": …, "fr": …}}.
+@dataclass(frozen=True)
+class CriterionPublic:
+    id: int
+    rubric_id: int
+    lineage: str
+    number: int
+    kind: CriterionKind
+    text_en: str
+    text_fr: str
+    weight: float
+    pass_mark: int
+    min_raters: int
+    section_en: str | None
+    section_fr: str | None
+    line_en: int | None
+    line_fr: int | None
+    descriptors: dict[str, dict[str, str]]
+    version: int
+
+    @classmethod
+    def of(cls, c: Criterion) -> CriterionPublic:
+        return cls(
+            id=c.id or 0,
+            rubric_id=c.rubric_id,
+            lineage=c.lineage,
+            number=c.number,
+            kind=CriterionKind(c.kind),
+            text_en=c.text_en,
+            text_fr=c.text_fr,
+            weight=c.weight,
+            pass_mark=c.pass_mark,
+            min_raters=c.min_raters,
+            section_en=c.section_en,
+            section_fr=c.section_fr,
+            line_en=c.line_en,
+            line_fr=c.line_fr,
+            descriptors=loads(c.descriptors_json, {}),
+            version=c.version,
+        )
+
+
+# A rubric version with its scale and criteria (ordered by number).
+@dataclass(frozen=True)
+class RubricView:
+    id: int
+    posting_id: int
+    version_number: int
+    status: RubricStatus
+    version: int
+    is_current: bool
+    created_at: datetime
+    locked_at: datetime | None
+    levels: list[LevelPublic]
+    criteria: list[CriterionPublic]
+    source_sections: dict[str, list[int]]
+    warnings: list[str]
+
+    @property
+    def locked(self) -> bool:
+        return self.status == RubricStatus.locked
+
+
+# One row of the full replacement list given to save_criteria (id None = a new criterion).
+@dataclass
+class CriterionEdit:
+    id: int | None = None
+    kind: CriterionKind | str = CriterionKind.essential
+    text_en: str = ""
+    text_fr: str = ""
+    weight: float = 1.0
+    pass_mark: int = DEFAULT_PASS_MARK
+    min_raters: int = 2
+    descriptors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+# One level given to save_scale.
+@dataclass
+class LevelEdit:
+    value: int
+    label_en: str
+    label_fr: str
+    descriptor_en: str = ""
+    descriptor_fr: str = ""
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def current_rubric_row(session: Session, posting_id: int) -> Rubric | None:
+    return session.exec(
+        select(Rubric).where(Rubric.posting_id == posting_id).order_by(col(Rubric.version_number).desc()).limit(1)
+    ).first()
+
+
+def rubric_criteria(session: Session, rubric_id: int) -> list[Criterion]:
+    return list(session.exec(select(Criterion).where(Criterion.rubric_id == rubric_id).order_by(Criterion.number)).all())
+
+
+def rubric_levels(session: Session, rubric_id: int) -> list[RatingLevel]:
+    return list(
+        session.exec(select(RatingLevel).where(RatingLevel.rubric_id == rubric_id).order_by(RatingLevel.value)).all()
+    )
+
+
+def _is_current(session: Session, rubric: Rubric) -> bool:
+    newest = session.exec(select(func.max(Rubric.version_number)).where(Rubric.posting_id == rubric.posting_id)).one()
+    return newest == rubric.version_number
+
+
+def rubric_view(session: Session, rubric: Rubric) -> RubricView:
+    return RubricView(
+        id=rubric.id or 0,
+        posting_id=rubric.posting_id,
+        version_number=rubric.version_number,
+        status=RubricStatus(rubric.status),
+        version=rubric.version,
+        is_current=_is_current(session, rubric),
+        created_at=rubric.created_at,
+        locked_at=rubric.locked_at,
+        levels=[
+            LevelPublic(lv.value, lv.label_en, lv.label_fr, lv.descriptor_en, lv.descriptor_fr)
+            for lv in rubric_levels(session, rubric.id or 0)
+        ],
+        criteria=[CriterionPublic.of(c) for c in rubric_criteria(session, rubric.id or 0)],
+        source_sections=loads(rubric.source_sections_json, {}),
+        warnings=loads(rubric.warnings_json, []),
+    )
+
+
+def _get_rubric(session: Session, rubric_id: int) -> Rubric:
+    rubric = session.get(Rubric, rubric_id)
+    if rubric is None:
+        raise NotFoundError(f"Rubric {rubric_id} does not exist.")
+    return rubric
+
+
+def current_rubric(session: Session, actor: Actor, *, posting_id: int) -> RubricView:
+    """The newest version: the one new scorecards use. Panel members read it to score."""
+    require_view_posting(session, actor, posting_id)
+    rubric = current_rubric_row(session, posting_id)
+    if rubric is None:
+        raise NotFoundError("This posting has no rubric yet; re-import its posting file.")
+    return rubric_view(session, rubric)
+
+
+def get_rubric(session: Session, actor: Actor, *, rubric_id: int) -> RubricView:
+    rubric = _get_rubric(session, rubric_id)
+    require_view_posting(session, actor, rubric.posting_id)
+    return rubric_view(session, rubric)
+
+
+def list_rubric_versions(session: Session, actor: Actor, *, posting_id: int) -> list[RubricView]:
+    require_view_posting(session, actor, posting_id)
+    rubrics = session.exec(
+        select(Rubric).where(Rubric.posting_id == posting_id).order_by(col(Rubric.version_number).desc())
+    ).all()
+    return [rubric_view(session, r) for r in rubrics]
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def new_lineage() -> str:
+    return str(uuid.uuid4())
+
+
+def create_rubric(
+    session: Session,
+    *,
+    posting_id: int,
+    criteria: Sequence[dict[str, Any]],
+    levels: Sequence[dict[str, Any]] = DEFAULT_LEVELS,
+    source_sections: dict[str, list[int]] | None = None,
+    warnings: Sequence[str] = (),
+) -> Rubric:
+    """Insert the next rubric version (draft) with its scale and criteria, using bulk inserts.
+
+    ``criteria`` are column dicts without ``rubric_id``/``number`` (numbered in order); a missing
+    ``lineage`` gets a fresh one.
+    """
+    newest = session.exec(select(func.max(Rubric.version_number)).where(Rubric.posting_id == posting_id)).one()
+    rubric = Rubric(
+        posting_id=posting_id,
+        version_number=(newest or 0) + 1,
+        status=RubricStatus.draft,
+        source_sections_json=dumps(source_sections or {}),
+        warnings_json=dumps(list(warnings)),
+    )
+    session.add(rubric)
+    session.flush()
+    session.execute(insert(RatingLevel), [{**dict(level), "rubric_id": rubric.id} for level in levels])
+    _insert_criteria(session, rubric.id or 0, criteria)
+    return rubric
+
+
+def _insert_criteria(session: Session, rubric_id: int, criteria: Sequence[dict[str, Any]]) -> None:
+    rows = []
+    for number, values in enumerate(criteria, start=1):
+        row = {k: v for k, v in values.items() if k not in {"id", "version"}}
+        row.setdefault("lineage", new_lineage())
+        rows.append({**row, "rubric_id": rubric_id, "number": number})
+    if rows:
+        session.execute(insert(Criterion), rows)
+
+
+def replace_draft_criteria(session: Session, rubric: Rubric, criteria: Sequence[dict[str, Any]]) -> None:
+    """Swap every criterion of a draft rubric (nothing is scored against a draft)."""
+    session.execute(delete(Criterion).where(col(Criterion.rubric_id) == rubric.id))
+    _insert_criteria(session, rubric.id or 0, criteria)
+
+
+def criterion_values(c: Criterion) -> dict[str, Any]:
+    return {
+        "lineage": c.lineage,
+        "kind": c.kind,
+        "text_en": c.text_en,
+        "text_fr": c.text_fr,
+        "weight": c.weight,
+        "pass_mark": c.pass_mark,
+        "min_raters": c.min_raters,
+        "section_en": c.section_en,
+        "section_fr": c.section_fr,
+        "line_en": c.line_en,
+        "line_fr": c.line_fr,
+        "descriptors_json": c.descriptors_json,
+    }
+
+
+def level_values(level: RatingLevel) -> dict[str, Any]:
+    return {
+        "value": level.value,
+        "label_en": level.label_en,
+        "label_fr": level.label_fr,
+        "descriptor_en": level.descriptor_en,
+        "descriptor_fr": level.descriptor_fr,
+    }
+
+
+def lock_if_draft(session: Session, actor: Actor, rubric_id: int, *, why: str) -> bool:
+    """Lock in one conditional UPDATE so two interviewers opening scorecards at once lock it once."""
+    result = session.execute(
+        update(Rubric)
+        .where(col(Rubric.id) == rubric_id, col(Rubric.status) == RubricStatus.draft)
+        .values(status=RubricStatus.locked, locked_at=utcnow(), version=Rubric.version + 1)
+        .returning(Rubric.posting_id)
+    )
+    posting_id = result.scalar_one_or_none()
+    if posting_id is None:
+        return False
+    record_event(
+        session, actor, action="rubric.lock", entity_type="rubric", entity_id=rubric_id, posting_id=posting_id, reason=why
+    )
+    session.expire_all()
+    return True
+
+
+# --- editing -------------------------------------------------------------------------------------
+
+
+def _check_edits(edits: Sequence[CriterionEdit], existing_ids: set[int], scale: set[int]) -> list[dict[str, Any]]:
+    problems: list[str] = []
+    rows: list[dict[str, Any]] = []
+    if not edits:
+        problems.append("Keep at least one criterion: a rubric without criteria cannot be scored.")
+    if len(edits) > MAX_CRITERIA:
+        problems.append(f"A rubric holds at most {MAX_CRITERIA} criteria (you gave {len(edits)}).")
+    seen: set[int] = set()
+    low, high = (min(scale), max(scale)) if scale else (1, 5)
+    for number, edit in enumerate(edits, start=1):
+        where = f"Criterion {number}"
+        if edit.id is not None:
+            if edit.id not in existing_ids:
+                problems.append(f"{where} refers to criterion id {edit.id}, which is not part of this rubric; reload.")
+            elif edit.id in seen:
+                problems.append(f"{where} repeats criterion id {edit.id}; each criterion can appear once.")
+            seen.add(edit.id)
+        try:
+            text_en = clean_text(edit.text_en, what=f"English text of {where.lower()}", max_length=MAX_CRITERION_TEXT)
+            text_fr = clean_text(edit.text_fr, what=f"French text of {where.lower()}", max_length=MAX_CRITERION_TEXT)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not text_en and not text_fr:
+            problems.append(f"{where} has no text; write it in English, French or both.")
+        try:
+            kind = CriterionKind(edit.kind)
+        except ValueError:
+            problems.append(f"{where}: kind must be 'essential' or 'asset' (got {edit.kind!r}).")
+            continue
+        try:
+            weight = float(edit.weight)
+        except (TypeError, ValueError):
+            weight = -1.0
+        if not 0 < weight <= MAX_WEIGHT:
+            problems.append(f"{where}: weight must be above 0 and at most {MAX_WEIGHT:g} (got {edit.weight!r}).")
+        if not isinstance(edit.pass_mark, int) or not low <= edit.pass_mark <= high:
+            problems.append(f"{where}: pass mark must be a level of the scale, {low} to {high} (got {edit.pass_mark!r}).")
+        if not isinstance(edit.min_raters, int) or not 1 <= edit.min_raters <= MAX_MIN_RATERS:
+            problems.append(f"{where}: minimum raters must be 1 to {MAX_MIN_RATERS} (got {edit.min_raters!r}).")
+        descriptors = {str(k): {lang: str(v.get(lang, "")) for lang in ("en", "fr")} for k, v in (edit.descriptors or {}).items()}
+        bad_levels = [k for k in descriptors if not k.lstrip("-").isdigit() or int(k) not in scale]
+        if bad_levels:
+            problems.append(f"{where}: the rating guide names levels {', '.join(bad_levels)} that are not on the scale.")
+        rows.append(
+            {
+                "id": edit.id,
+                "kind": kind,
+                "text_en": text_en,
+                "text_fr": text_fr,
+                "weight": weight,
+                "pass_mark": edit.pass_mark,
+                "min_raters": edit.min_raters,
+                "descriptors_json": dumps(descriptors),
+            }
+        )
+    if problems:
+        raise ValidationError(" ".join(problems[:5]) + (" …" if len(problems) > 5 else ""), problems)
+    return rows
+
+
+def _editable_rubric(session: Session, actor: Actor, rubric_id: int, expected_version: int) -> Rubric:
+    rubric = _get_rubric(session, rubric_id)
+    require_posting_manager(session, actor, rubric.posting_id)
+    if not _is_current(session, rubric):
+        raise ConflictError(
+            f"Version {rubric.version_number} of this rubric has been replaced by a newer one; reload and edit that."
+        )
+    if rubric.version != expected_version:
+        raise ConflictError(
+            "Someone else changed this rubric after you opened it; reload to see their change, then make yours again."
+        )
+    return rubric
+
+
+def save_criteria(
+    session: Session, actor: Actor, *, rubric_id: int, criteria: list[CriterionEdit], expected_version: int
+) -> RubricView:
+    """Replace the criteria with ``criteria`` (order = numbering; id None = new; missing = removed).
+
+    A locked rubric is left as it is and the edit becomes the next version.
+    """
+    rubric = _editable_rubric(session, actor, rubric_id, expected_version)
+    existing = {c.id: c for c in rubric_criteria(session, rubric_id) if c.id is not None}
+    scale = {lv.value for lv in rubric_levels(session, rubric_id)}
+    rows = _check_edits(criteria, set(existing), scale)
+    before = [CriterionPublic.of(c).__dict__ for c in existing.values()]
+    new_rows = []
+    for row in rows:
+        old = existing.get(row["id"]) if row["id"] is not None else None
+        carried = {"section_en": old.section_en, "section_fr": old.section_fr, "line_en": old.line_en, "line_fr": old.line_fr} if old else {}
+        new_rows.append({**{k: v for k, v in row.items() if k != "id"}, **carried, "lineage": old.lineage if old else new_lineage()})
+    if rubric.status == RubricStatus.locked:
+        target = create_rubric(
+            session,
+            posting_id=rubric.posting_id,
+            criteria=new_rows,
+            levels=[level_values(lv) for lv in rubric_levels(session, rubric_id)],
+            source_sections=loads(rubric.source_sections_json, {}),
+            warnings=loads(rubric.warnings_json, []),
+        )
+        action = "rubric.new_version"
+    else:
+        bump_version(session, Rubric, rubric_id, expected_version, {}, "rubric")
+        replace_draft_criteria(session, rubric, new_rows)
+        target = rubric
+        action = "rubric.save_criteria"
+    session.flush()
+    session.expire_all()
+    view = rubric_view(session, _get_rubric(session, target.id or 0))
+    record_event(
+        session,
+        actor,
+        action=action,
+        entity_type="rubric",
+        entity_id=view.id,
+        posting_id=view.posting_id,
+        before={"rubric_id": rubric_id, "criteria": before},
+        after={"rubric_id": view.id, "version_number": view.version_number, "criteria": [c.__dict__ for c in view.criteria]},
+    )
+    return view
+
+
+def _check_levels(levels: Sequence[LevelEdit]) -> list[dict[str, Any]]:
+    problems: list[str] = []
+    values = [lv.value for lv in levels]
+    if len(levels) < 2:
+        problems.append("A rating scale needs at least two levels.")
+    if len(set(values)) != len(values):
+        problems.append("Two levels of the scale have the same value; give each level its own number.")
+    if any(not isinstance(v, int) or not 0 <= v <= 10 for v in values):
+        problems.append("Scale values must be whole numbers from 0 to 10.")
+    rows = []
+    for lv in levels:
+        try:
+            label_en = clean_text(lv.label_en, what=f"English label of level {lv.value}", max_length=100, required=True)
+            label_fr = clean_text(lv.label_fr, what=f"French label of level {lv.value}", max_length=100, required=True)
+            d_en = clean_text(lv.descriptor_en, what=f"English descriptor of level {lv.value}", max_length=2_000)
+            d_fr = clean_text(lv.descriptor_fr, what=f"French descriptor of level {lv.value}", max_length=2_000)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        rows.append({"value": lv.value, "label_en": label_en, "label_fr": label_fr, "descriptor_en": d_en, "descriptor_fr": d_fr})
+    if problems:
+        raise ValidationError(" ".join(problems), problems)
+    return sorted(rows, key=lambda r: r["value"])
+
+
+def save_scale(session: Session, actor: Actor, *, rubric_id: int, levels: list[LevelEdit], expected_version: int) -> RubricView:
+    rubric = _editable_rubric(session, actor, rubric_id, expected_version)
+    rows = _check_levels(levels)
+    values = {r["value"] for r in rows}
+    criteria = rubric_criteria(session, rubric_id)
+    off_scale = [c.number for c in criteria if c.pass_mark not in values]
+    if off_scale:
+        raise ValidationError(
+            f"Criteria {', '.join(map(str, off_scale))} have a pass mark that is not on the new scale; "
+            "change their pass marks first."
+        )
+    before = [level_values(lv) for lv in rubric_levels(session, rubric_id)]
+    if rubric.status == RubricStatus.locked:
+        target = create_rubric(
+            session,
+            posting_id=rubric.posting_id,
+            criteria=[criterion_values(c) for c in criteria],
+            levels=rows,
+            source_sections=loads(rubric.source_sections_json, {}),
+            warnings=loads(rubric.warnings_json, []),
+        )
+        action = "rubric.new_version"
+    else:
+        bump_version(session, Rubric, rubric_id, expected_version, {}, "rubric")
+        session.execute(delete(RatingLevel).where(col(RatingLevel.rubric_id) == rubric_id))
+        session.execute(insert(RatingLevel), [{**r, "rubric_id": rubric_id} for r in rows])
+        target = rubric
+        action = "rubric.save_scale"
+    session.flush()
+    session.expire_all()
+    view = rubric_view(session, _get_rubric(session, target.id or 0))
+    record_event(
+        session, actor, action=action, entity_type="rubric", entity_id=view.id, posting_id=view.posting_id,
+        before={"rubric_id": rubric_id, "levels": before}, after={"rubric_id": view.id, "levels": rows},
+    )
+    return view
+
+
+def lock_rubric(session: Session, actor: Actor, *, rubric_id: int) -> RubricView:
+    rubric = _get_rubric(session, rubric_id)
+    require_posting_manager(session, actor, rubric.posting_id)
+    lock_if_draft(session, actor, rubric_id, why="locked by hand")
+    return rubric_view(session, _get_rubric(session, rubric_id))
+
+
+def posting_exists(session: Session, posting_id: int) -> bool:
+    return session.get(Posting, posting_id) is not None

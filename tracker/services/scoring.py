@@ -1,0 +1,603 @@
+"""Scoring: declarations, scorecards, draft saves, submit and reopen, with blind scoring enforced.
+
+Blind scoring (issue #3): an interviewer reads another interviewer's scores or notes for a candidate
+only after submitting their own scorecard for that candidate, and then only submitted ones. Every read
+path below goes through :func:`_check_read`.
+
+``save_draft_score`` runs on every keystroke-pause of the scoring form, so it is one SELECT (scorecard,
+candidate, criterion, panel seat and scale checked together), one INSERT … ON CONFLICT upsert, and
+the audit insert — it never reloads the scorecard.
+
+Optimistic versions: ``expected_version=None`` means "last write wins" (the form's own autosave);
+``0`` means "I believe this score does not exist yet"; ``n`` means "I last saw version n". A stale
+version raises ``ConflictError`` and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, literal, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from tracker.models import (
+    Candidate,
+    CandidateStatus,
+    Criterion,
+    Declaration,
+    Lang,
+    PanelMember,
+    Posting,
+    RatingLevel,
+    Recommendation,
+    Rubric,
+    Score,
+    Scorecard,
+    ScorecardStatus,
+    User,
+    utcnow,
+)
+from tracker.services.actor import Actor
+from tracker.services.audit import record_event
+from tracker.services.candidates import check_language
+from tracker.services.common import MAX_NOTES, bump_version, clean_text, dialect_insert
+from tracker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from tracker.services.permissions import (
+    get_candidate_or_404,
+    is_chair,
+    is_posting_manager,
+    panel_membership,
+    require_panel_member,
+)
+from tracker.services.rubrics import current_rubric_row, lock_if_draft
+
+MAX_REASON = 2_000
+_LANG_NAMES = {Lang.en: "English", Lang.fr: "French"}
+
+
+@dataclass(frozen=True)
+class DeclarationPublic:
+    candidate_id: int
+    user_id: int
+    has_conflict: bool
+    conflict_note: str
+    language: Lang
+    declared_at: datetime
+
+
+# One line of an interviewer's queue.
+@dataclass(frozen=True)
+class QueueItem:
+    posting_id: int
+    posting_title_en: str | None
+    posting_title_fr: str | None
+    candidate_id: int
+    candidate_label: str
+    candidate_name: str
+    candidate_language: Lang
+    declared: bool
+    has_conflict: bool
+    scorecard_id: int | None
+    scorecard_status: ScorecardStatus | None
+    rated: int
+    total: int
+
+
+# One criterion's score on a scorecard (rating None and not_assessed False = not rated yet; version 0 = no row).
+@dataclass(frozen=True)
+class ScoreView:
+    criterion_id: int
+    criterion_number: int
+    lineage: str
+    rating: int | None
+    not_assessed: bool
+    notes: str
+    version: int
+    updated_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.rating is not None or self.not_assessed
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    id: int
+    candidate_id: int
+    candidate_label: str
+    posting_id: int
+    interviewer_id: int
+    interviewer_name: str
+    rubric_id: int
+    rubric_version_number: int
+    status: ScorecardStatus
+    recommendation: Recommendation | None
+    overall_notes: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    reopened_at: datetime | None
+    reopen_reason: str | None
+    scores: list[ScoreView]
+    rated: int
+    total: int
+    editable: bool
+
+
+# What a draft save returns: the score's new version (send it back as expected_version next time).
+@dataclass(frozen=True)
+class ScoreSaved:
+    criterion_id: int
+    version: int
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class _CandidateRef:
+    id: int
+    label: str
+
+
+# --- declarations --------------------------------------------------------------------------------
+
+
+def _declaration(session: Session, candidate_id: int, user_id: int | None) -> Declaration | None:
+    return session.exec(
+        select(Declaration).where(Declaration.candidate_id == candidate_id, Declaration.user_id == user_id)
+    ).first()
+
+
+def _declaration_public(d: Declaration) -> DeclarationPublic:
+    return DeclarationPublic(
+        candidate_id=d.candidate_id, user_id=d.user_id, has_conflict=d.has_conflict, conflict_note=d.conflict_note,
+        language=Lang(d.language), declared_at=d.declared_at,
+    )
+
+
+def _own_scorecard(session: Session, candidate_id: int, user_id: int | None) -> Scorecard | None:
+    return session.exec(
+        select(Scorecard).where(Scorecard.candidate_id == candidate_id, Scorecard.interviewer_id == user_id)
+    ).first()
+
+
+def declare(
+    session: Session, actor: Actor, *, candidate_id: int, has_conflict: bool, language: Lang | str, note: str = ""
+) -> DeclarationPublic:
+    """Before scoring: no conflict of interest, and the assessment language is the candidate's choice.
+
+    A declared conflict takes the member off that candidate's panel. A declaration can be corrected
+    until scoring starts; after that it is part of the record.
+    """
+    candidate = get_candidate_or_404(session, candidate_id)
+    require_panel_member(session, actor, candidate.posting_id)
+    lang = check_language(language)
+    note = clean_text(note, what="conflict note", max_length=MAX_REASON)
+    if not has_conflict and lang != candidate.language:
+        chosen = _LANG_NAMES[Lang(candidate.language)]
+        raise ValidationError(
+            f"{candidate.label} chose {chosen} for the assessment; declare {chosen}, or tell the hiring manager "
+            f"that you cannot assess in {chosen} so they can change the panel."
+        )
+    if _own_scorecard(session, candidate_id, actor.id) is not None:
+        raise ValidationError(
+            f"You already started scoring {candidate.label}, so your declaration is part of the record; "
+            "if a conflict of interest has come up, tell the hiring manager."
+        )
+    existing = _declaration(session, candidate_id, actor.id)
+    before = _declaration_public(existing).__dict__ if existing else None
+    declaration = existing or Declaration(candidate_id=candidate_id, user_id=actor.id or 0)
+    declaration.has_conflict = bool(has_conflict)
+    declaration.conflict_note = note
+    declaration.language = lang
+    declaration.declared_at = utcnow()
+    session.add(declaration)
+    session.flush()
+    record_event(
+        session, actor, action="declaration.conflict" if has_conflict else "declaration.no_conflict",
+        entity_type="declaration", entity_id=declaration.id, posting_id=candidate.posting_id,
+        candidate=candidate, before=before, after=_declaration_public(declaration).__dict__,
+    )
+    return _declaration_public(declaration)
+
+
+def get_declaration(session: Session, actor: Actor, *, candidate_id: int) -> DeclarationPublic | None:
+    """The actor's own declaration for the candidate (None when not declared yet)."""
+    candidate = get_candidate_or_404(session, candidate_id)
+    require_panel_member(session, actor, candidate.posting_id)
+    declaration = _declaration(session, candidate_id, actor.id)
+    return _declaration_public(declaration) if declaration else None
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _view(session: Session, actor: Actor, card: Scorecard) -> ScorecardView:
+    candidate = session.get(Candidate, card.candidate_id)
+    interviewer = session.get(User, card.interviewer_id)
+    rubric = session.get(Rubric, card.rubric_id)
+    assert candidate is not None and interviewer is not None and rubric is not None
+    rows = session.exec(
+        select(Criterion, Score)
+        .join(Score, and_(col(Score.criterion_id) == col(Criterion.id), col(Score.scorecard_id) == card.id), isouter=True)
+        .where(Criterion.rubric_id == card.rubric_id)
+        .order_by(Criterion.number)
+    ).all()
+    scores = [
+        ScoreView(
+            criterion_id=criterion.id or 0, criterion_number=criterion.number, lineage=criterion.lineage,
+            rating=score.rating if score else None, not_assessed=score.not_assessed if score else False,
+            notes=score.notes if score else "", version=score.version if score else 0,
+            updated_at=score.updated_at if score else None,
+        )
+        for criterion, score in rows
+    ]
+    return ScorecardView(
+        id=card.id or 0, candidate_id=card.candidate_id, candidate_label=candidate.label,
+        posting_id=candidate.posting_id, interviewer_id=card.interviewer_id, interviewer_name=interviewer.display_name,
+        rubric_id=card.rubric_id, rubric_version_number=rubric.version_number, status=ScorecardStatus(card.status),
+        recommendation=Recommendation(card.recommendation) if card.recommendation else None,
+        overall_notes=card.overall_notes, version=card.version, created_at=card.created_at, updated_at=card.updated_at,
+        submitted_at=card.submitted_at, reopened_at=card.reopened_at, reopen_reason=card.reopen_reason,
+        scores=scores, rated=sum(1 for s in scores if s.done), total=len(scores),
+        editable=card.interviewer_id == actor.id and card.status == ScorecardStatus.draft,
+    )
+
+
+def _blind_until_submitted(session: Session, actor: Actor, candidate: Candidate) -> str | None:
+    """None when the actor may read colleagues' submitted scorecards for this candidate, else why not."""
+    if panel_membership(session, actor, candidate.posting_id) is None:
+        return "You are not on this posting's panel."
+    declaration = _declaration(session, candidate.id or 0, actor.id)
+    if declaration is not None and declaration.has_conflict:
+        return f"You declared a conflict of interest with {candidate.label}."
+    own = _own_scorecard(session, candidate.id or 0, actor.id)
+    if own is None or own.status != ScorecardStatus.submitted:
+        return (
+            f"Blind scoring: you can read your colleagues' scorecards for {candidate.label} "
+            "once you have submitted your own."
+        )
+    return None
+
+
+def _check_read(session: Session, actor: Actor, card: Scorecard) -> Candidate:
+    candidate = get_candidate_or_404(session, card.candidate_id)
+    if card.interviewer_id == actor.id:
+        return candidate
+    posting = session.get(Posting, candidate.posting_id)
+    assert posting is not None
+    if is_posting_manager(actor, posting):
+        return candidate
+    why_not = _blind_until_submitted(session, actor, candidate)
+    if why_not is None and card.status == ScorecardStatus.submitted:
+        return candidate
+    raise PermissionDeniedError(why_not or "This scorecard is still a draft; only its author can read it.")
+
+
+def get_scorecard(session: Session, actor: Actor, *, scorecard_id: int) -> ScorecardView:
+    card = session.get(Scorecard, scorecard_id)
+    if card is None:
+        raise NotFoundError(f"Scorecard {scorecard_id} does not exist.")
+    _check_read(session, actor, card)
+    return _view(session, actor, card)
+
+
+def candidate_scorecards(session: Session, actor: Actor, *, candidate_id: int) -> list[ScorecardView]:
+    """Managers: all. A panel member: their own, plus colleagues' submitted ones once theirs is submitted."""
+    candidate = get_candidate_or_404(session, candidate_id)
+    posting = session.get(Posting, candidate.posting_id)
+    assert posting is not None
+    cards = session.exec(select(Scorecard).where(Scorecard.candidate_id == candidate_id).order_by(Scorecard.id)).all()
+    if is_posting_manager(actor, posting):
+        return [_view(session, actor, c) for c in cards]
+    require_panel_member(session, actor, candidate.posting_id)
+    may_see_others = _blind_until_submitted(session, actor, candidate) is None
+    visible = [
+        c for c in cards
+        if c.interviewer_id == actor.id or (may_see_others and c.status == ScorecardStatus.submitted)
+    ]
+    return [_view(session, actor, c) for c in visible]
+
+
+def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
+    """Every active candidate on the postings whose panel the actor sits on, with their progress."""
+    rows = session.exec(
+        select(Candidate, Posting)
+        .join(Posting, col(Posting.id) == col(Candidate.posting_id))
+        .join(PanelMember, and_(col(PanelMember.posting_id) == col(Posting.id), col(PanelMember.user_id) == actor.id))
+        .where(Candidate.status == CandidateStatus.active)
+        .order_by(Posting.translation_key, Candidate.label_number)
+    ).all()
+    if not rows:
+        return []
+    candidate_ids = [c.id for c, _ in rows]
+    declarations = {
+        d.candidate_id: d
+        for d in session.exec(
+            select(Declaration).where(Declaration.user_id == actor.id, col(Declaration.candidate_id).in_(candidate_ids))
+        ).all()
+    }
+    cards = {
+        s.candidate_id: s
+        for s in session.exec(
+            select(Scorecard).where(Scorecard.interviewer_id == actor.id, col(Scorecard.candidate_id).in_(candidate_ids))
+        ).all()
+    }
+    done = dict(
+        session.exec(  # type: ignore[call-overload]
+            select(Score.scorecard_id, func.count())
+            .where(col(Score.scorecard_id).in_([c.id for c in cards.values()]))
+            .where((col(Score.rating).is_not(None)) | (col(Score.not_assessed).is_(True)))
+            .group_by(col(Score.scorecard_id))
+        ).all()
+    )
+    rubric_ids = {c.rubric_id for c in cards.values()}
+    current = {p.id: current_rubric_row(session, p.id or 0) for _, p in rows}
+    rubric_ids |= {r.id for r in current.values() if r is not None}
+    totals = dict(
+        session.exec(  # type: ignore[call-overload]
+            select(Criterion.rubric_id, func.count()).where(col(Criterion.rubric_id).in_(rubric_ids)).group_by(col(Criterion.rubric_id))
+        ).all()
+    )
+    items = []
+    for candidate, posting in rows:
+        declaration = declarations.get(candidate.id or 0)
+        card = cards.get(candidate.id or 0)
+        rubric = current.get(posting.id)
+        rubric_id = card.rubric_id if card else (rubric.id if rubric else None)
+        items.append(
+            QueueItem(
+                posting_id=posting.id or 0, posting_title_en=posting.title_en, posting_title_fr=posting.title_fr,
+                candidate_id=candidate.id or 0, candidate_label=candidate.label, candidate_name=candidate.name,
+                candidate_language=Lang(candidate.language), declared=declaration is not None,
+                has_conflict=bool(declaration and declaration.has_conflict), scorecard_id=card.id if card else None,
+                scorecard_status=ScorecardStatus(card.status) if card else None,
+                rated=int(done.get(card.id, 0)) if card else 0, total=int(totals.get(rubric_id, 0)),
+            )
+        )
+    return items
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def open_scorecard(session: Session, actor: Actor, *, candidate_id: int) -> ScorecardView:
+    """The actor's scorecard for the candidate, created (and the rubric locked) on first open."""
+    candidate = get_candidate_or_404(session, candidate_id)
+    require_panel_member(session, actor, candidate.posting_id)
+    card = _own_scorecard(session, candidate_id, actor.id)
+    if card is not None:
+        return _view(session, actor, card)
+    declaration = _declaration(session, candidate_id, actor.id)
+    if declaration is None:
+        raise ValidationError(
+            f"Before scoring {candidate.label}, declare that you have no conflict of interest and the language of the assessment."
+        )
+    if declaration.has_conflict:
+        raise PermissionDeniedError(f"You declared a conflict of interest with {candidate.label}, so you are off their panel.")
+    if candidate.status != CandidateStatus.active:
+        raise ValidationError(f"{candidate.label} is {CandidateStatus(candidate.status).value.replace('_', ' ')}; only active candidates are scored.")
+    rubric = current_rubric_row(session, candidate.posting_id)
+    if rubric is None:
+        raise NotFoundError("This posting has no rubric yet.")
+    # Lock first: the conditional UPDATE takes the rubric's row lock, so a manager's concurrent edit
+    # either commits before (and we score its result) or fails with a version conflict.
+    lock_if_draft(session, actor, rubric.id or 0, why=f"first scorecard opened ({candidate.label})")
+    if session.exec(select(func.count()).where(Criterion.rubric_id == rubric.id)).one() == 0:
+        raise ValidationError("This posting's rubric has no criteria yet; ask the hiring manager to add them.")
+    card = Scorecard(candidate_id=candidate_id, interviewer_id=actor.id or 0, rubric_id=rubric.id or 0)
+    try:
+        with session.begin_nested():
+            session.add(card)
+            session.flush()
+    except IntegrityError:
+        # The same interviewer opened it in another tab a moment ago: use theirs.
+        existing = _own_scorecard(session, candidate_id, actor.id)
+        if existing is None:
+            raise
+        return _view(session, actor, existing)
+    record_event(
+        session, actor, action="scorecard.create", entity_type="scorecard", entity_id=card.id,
+        posting_id=candidate.posting_id, candidate=_CandidateRef(candidate.id or 0, candidate.label),
+        after={"rubric_id": rubric.id, "interviewer_id": actor.id},
+    )
+    return _view(session, actor, card)
+
+
+def save_draft_score(
+    session: Session,
+    actor: Actor,
+    *,
+    scorecard_id: int,
+    criterion_id: int,
+    rating: int | None,
+    not_assessed: bool = False,
+    notes: str = "",
+    expected_version: int | None = None,
+) -> ScoreSaved:
+    """Save one criterion's rating and notes on the actor's draft scorecard (the autosave hot path)."""
+    notes = clean_text(notes, what="evidence notes", max_length=MAX_NOTES)
+    if not_assessed:
+        rating = None
+    if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int)):
+        raise ValidationError(f"A rating is a whole number of the scale (got {rating!r}).")
+    rating_on_scale = (
+        exists().where(col(RatingLevel.rubric_id) == col(Scorecard.rubric_id), col(RatingLevel.value) == rating)
+        if rating is not None
+        else literal(True)
+    )
+    row = session.execute(
+        select(
+            Scorecard.interviewer_id, Scorecard.status, Candidate.id, Candidate.label, Candidate.posting_id,
+            Criterion.id, PanelMember.id, rating_on_scale,
+        )
+        .join(Candidate, col(Candidate.id) == col(Scorecard.candidate_id))
+        .join(Criterion, and_(col(Criterion.id) == criterion_id, col(Criterion.rubric_id) == col(Scorecard.rubric_id)), isouter=True)
+        .join(
+            PanelMember,
+            and_(col(PanelMember.posting_id) == col(Candidate.posting_id), col(PanelMember.user_id) == actor.id),
+            isouter=True,
+        )
+        .where(Scorecard.id == scorecard_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"Scorecard {scorecard_id} does not exist.")
+    interviewer_id, status, candidate_id, label, posting_id, found_criterion, seat, on_scale = row
+    if interviewer_id != actor.id:
+        raise PermissionDeniedError("You can only change your own scorecard.")
+    if seat is None:
+        raise PermissionDeniedError("You are no longer on this posting's panel, so you cannot change this scorecard.")
+    if status != ScorecardStatus.draft:
+        raise ValidationError(f"Your scorecard for {label} is submitted and read-only; ask the chair to reopen it to change it.")
+    if found_criterion is None:
+        raise ValidationError(f"Criterion {criterion_id} is not part of the rubric this scorecard uses; reload the page.")
+    if not on_scale:
+        raise ValidationError(f"{rating} is not a level of this rubric's rating scale.")
+    now = utcnow()
+    values = {"rating": rating, "not_assessed": bool(not_assessed), "notes": notes, "updated_at": now}
+    table = Score.__table__  # type: ignore[attr-defined]
+    if expected_version is None:
+        stmt = dialect_insert(session, Score).values(
+            scorecard_id=scorecard_id, criterion_id=criterion_id, version=1, **values
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["scorecard_id", "criterion_id"], set_={**values, "version": table.c.version + 1}
+        ).returning(table.c.id, table.c.version)
+        result = session.execute(stmt).first()
+    elif expected_version == 0:
+        stmt = dialect_insert(session, Score).values(
+            scorecard_id=scorecard_id, criterion_id=criterion_id, version=1, **values
+        )
+        result = session.execute(stmt.on_conflict_do_nothing().returning(table.c.id, table.c.version)).first()
+    else:
+        result = session.execute(
+            update(table)
+            .where(table.c.scorecard_id == scorecard_id, table.c.criterion_id == criterion_id, table.c.version == expected_version)
+            .values(**values, version=table.c.version + 1)
+            .returning(table.c.id, table.c.version)
+        ).first()
+    if result is None:
+        raise ConflictError(
+            f"This criterion of your scorecard for {label} was saved from another window or device after you loaded it; "
+            "reload to see that version, then make your change again."
+        )
+    score_id, version = result
+    record_event(
+        session, actor, action="score.save_draft", entity_type="score", entity_id=score_id, posting_id=posting_id,
+        candidate=_CandidateRef(candidate_id, label),
+        after={"scorecard_id": scorecard_id, "criterion_id": criterion_id, **values, "version": version},
+    )
+    return ScoreSaved(criterion_id=criterion_id, version=int(version), saved_at=now)
+
+
+def _own_draft(session: Session, actor: Actor, scorecard_id: int) -> tuple[Scorecard, Candidate]:
+    card = session.get(Scorecard, scorecard_id)
+    if card is None:
+        raise NotFoundError(f"Scorecard {scorecard_id} does not exist.")
+    if card.interviewer_id != actor.id:
+        raise PermissionDeniedError("You can only change your own scorecard.")
+    candidate = get_candidate_or_404(session, card.candidate_id)
+    require_panel_member(session, actor, candidate.posting_id)
+    if card.status != ScorecardStatus.draft:
+        raise ValidationError(f"Your scorecard for {candidate.label} is submitted and read-only; ask the chair to reopen it to change it.")
+    return card, candidate
+
+
+def save_overall(
+    session: Session,
+    actor: Actor,
+    *,
+    scorecard_id: int,
+    recommendation: Recommendation | str | None,
+    overall_notes: str,
+    expected_version: int | None = None,
+) -> ScorecardView:
+    card, candidate = _own_draft(session, actor, scorecard_id)
+    try:
+        rec = Recommendation(recommendation) if recommendation else None
+    except ValueError as exc:
+        raise ValidationError(f"Recommendation must be one of {', '.join(r.value for r in Recommendation)}.") from exc
+    notes = clean_text(overall_notes, what="overall notes", max_length=MAX_NOTES)
+    values = {"recommendation": rec, "overall_notes": notes, "updated_at": utcnow()}
+    bump_version(session, Scorecard, scorecard_id, card.version if expected_version is None else expected_version, values, "scorecard")
+    record_event(
+        session, actor, action="scorecard.save_overall", entity_type="scorecard", entity_id=scorecard_id,
+        posting_id=candidate.posting_id, candidate=candidate, after={"recommendation": rec, "overall_notes": notes},
+    )
+    session.expire_all()
+    fresh = session.get(Scorecard, scorecard_id)
+    assert fresh is not None
+    return _view(session, actor, fresh)
+
+
+def submit_scorecard(session: Session, actor: Actor, *, scorecard_id: int, reason: str | None = None) -> ScorecardView:
+    """Submit: every criterion rated or "not assessed"; after a reopen, a reason for the change is required."""
+    card, candidate = _own_draft(session, actor, scorecard_id)
+    view = _view(session, actor, card)
+    missing = [s.criterion_number for s in view.scores if not s.done]
+    if missing:
+        listed = ", ".join(str(n) for n in missing)
+        raise ValidationError(
+            f"Rate criteria {listed} or mark them “not assessed” before submitting.",
+            [f"Criterion {n} is not rated yet." for n in missing],
+        )
+    resubmission = card.reopened_at is not None
+    reason_text = clean_text(reason, what="reason for the change", max_length=MAX_REASON)
+    if resubmission and not reason_text:
+        raise ValidationError(
+            f"Your scorecard for {candidate.label} was reopened after you submitted it; say why you changed it before submitting again."
+        )
+    now = utcnow()
+    result = session.execute(
+        update(Scorecard)
+        .where(col(Scorecard.id) == scorecard_id, col(Scorecard.status) == ScorecardStatus.draft, col(Scorecard.version) == card.version)
+        .values(status=ScorecardStatus.submitted, submitted_at=now, updated_at=now, version=Scorecard.version + 1)
+        .returning(Scorecard.version)
+    ).first()
+    if result is None:
+        raise ConflictError(f"Your scorecard for {candidate.label} changed in another window meanwhile; reload it and submit again.")
+    record_event(
+        session, actor, action="scorecard.resubmit" if resubmission else "scorecard.submit", entity_type="scorecard",
+        entity_id=scorecard_id, posting_id=candidate.posting_id, candidate=candidate, reason=reason_text or None,
+        after={
+            "recommendation": view.recommendation, "overall_notes": view.overall_notes,
+            "scores": [
+                {"criterion_id": s.criterion_id, "rating": s.rating, "not_assessed": s.not_assessed, "notes": s.notes}
+                for s in view.scores
+            ],
+        },
+    )
+    session.expire_all()
+    fresh = session.get(Scorecard, scorecard_id)
+    assert fresh is not None
+    return _view(session, actor, fresh)
+
+
+def reopen_scorecard(session: Session, actor: Actor, *, scorecard_id: int, reason: str) -> ScorecardView:
+    """The chair (or the posting's manager) reopens a submitted scorecard; the reason is kept."""
+    card = session.get(Scorecard, scorecard_id)
+    if card is None:
+        raise NotFoundError(f"Scorecard {scorecard_id} does not exist.")
+    candidate = get_candidate_or_404(session, card.candidate_id)
+    posting = session.get(Posting, candidate.posting_id)
+    assert posting is not None
+    if not (is_chair(session, actor, candidate.posting_id) or is_posting_manager(actor, posting)):
+        raise PermissionDeniedError("Only the panel's chair or the posting's hiring manager can reopen a submitted scorecard.")
+    if card.status != ScorecardStatus.submitted:
+        raise ValidationError("This scorecard is not submitted, so there is nothing to reopen.")
+    reason_text = clean_text(reason, what="reason for reopening", max_length=MAX_REASON, required=True)
+    now = utcnow()
+    bump_version(
+        session, Scorecard, scorecard_id, card.version,
+        {"status": ScorecardStatus.draft, "reopened_at": now, "reopen_reason": reason_text, "updated_at": now}, "scorecard",
+    )
+    record_event(
+        session, actor, action="scorecard.reopen", entity_type="scorecard", entity_id=scorecard_id,
+        posting_id=candidate.posting_id, candidate=_CandidateRef(candidate.id or 0, candidate.label), reason=reason_text,
+    )
+    session.expire_all()
+    fresh = session.get(Scorecard, scorecard_id)
+    assert fresh is not None
+    return _view(session, actor, fresh)
