@@ -51,7 +51,7 @@ test: dev-deps system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 fuzz: dev-deps
-	TRACKER_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -m fuzz -p no:randomly tests/test_fuzz.py
+	TRACKER_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -m fuzz
 
 bench: dev-deps system-deps
 	$(BIN)/python bench/run.py

@@ -1,11 +1,224 @@
-"""Consensus (issue #4 §8): per candidate, every rating and the agreed one. Panel chairs (interviewers) and managers."""
+"""Consensus (issue #4 §8): per candidate, every interviewer's rating and notes, the spread, the agreed rating.
+
+The chair runs it (a chair is an interviewer), or the posting's hiring manager (when the chair has a
+conflict with the candidate); the services refuse everyone else and keep the board closed until every
+panel member without a conflict has submitted. Individual ratings are never changed by a consensus.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 import streamlit as st
 
 from app_pages import frame
-from tracker.models import Role
+from app_pages._scoring_text import (
+    NOT_ASSESSED,
+    criterion_heading,
+    level_descriptor,
+    level_label,
+    local_datetime,
+    posting_title,
+    rating_text,
+    show_criterion_text,
+    split_choice,
+)
+from app_pages.frame.auth import FLASH_KEY
+from tracker.models import Role, ScorecardStatus
+from tracker.services import candidates, consensus, panels, postings, rubrics, scoring
+from tracker.services.consensus import ConsensusBoard, ConsensusRow
+from tracker.services.errors import ConflictError
+from tracker.services.postings import PostingSummary
+from tracker.services.rubrics import LevelPublic
+
+SPREAD_FLAG = 2  # a spread of two points or more is discussed before agreeing
 
 actor = frame.require_roles(Role.admin, Role.manager, Role.interviewer)
 _ = frame.translator()
 st.title(_("Consensus"))
-st.info(_("This page is being built."))
+
+
+def choose_posting() -> PostingSummary | None:
+    summaries = frame.service_call(postings.list_postings, actor)
+    if summaries is None:
+        st.stop()
+    if not summaries:
+        st.info(_("You do not chair a panel or manage a posting yet, so there is no consensus to record."))
+        return None
+    by_id = {p.id: p for p in summaries}
+    picked = st.selectbox(
+        _("Posting"),
+        options=list(by_id),
+        format_func=lambda pid: posting_title(by_id[pid].title_en, by_id[pid].title_fr),
+        key="consensus_posting",
+    )
+    return by_id.get(picked) if picked is not None else None
+
+
+def may_run_consensus(posting: PostingSummary) -> bool:
+    """Say plainly who runs the consensus when the actor does not (the service is the real check)."""
+    if actor.is_admin or posting.owner_id == actor.id:
+        return True
+    panel = frame.service_call(panels.get_panel, actor, posting_id=posting.id)
+    if panel is None:
+        st.stop()
+    if any(member.user_id == actor.id and member.is_chair for member in panel):
+        return True
+    chairs = ", ".join(frame.escape_markdown(m.display_name) for m in panel if m.is_chair) or "—"
+    st.info(_("The chair of this panel ({chairs}) or its hiring manager records the consensus.", chairs=chairs))
+    return False
+
+
+def choose_candidate(posting_id: int) -> int | None:
+    people = frame.service_call(candidates.list_candidates, actor, posting_id=posting_id)
+    if people is None:
+        st.stop()
+    if not people:
+        st.info(_("This posting has no candidates yet."))
+        return None
+    by_id = {c.id: c for c in people}
+    return st.selectbox(
+        _("Candidate"),
+        options=list(by_id),
+        format_func=lambda cid: f"{by_id[cid].label} — {by_id[cid].name}",
+        key=f"consensus_candidate_{posting_id}",
+    )
+
+
+def show_ratings(row: ConsensusRow, levels: list[LevelPublic]) -> None:
+    for rating in row.ratings:
+        line = _("**{name}**: {rating}", name=frame.escape_markdown(rating.interviewer_name),
+                 rating=frame.escape_markdown(rating_text(rating.rating, rating.not_assessed, levels)))  # fmt: skip
+        if rating.older_version:
+            line += " · " + _("given under an older rubric version")
+        st.markdown(line)
+        if rating.notes:
+            frame.plain_text(rating.notes)
+    if row.spread is None:
+        st.caption(_("Nobody rated this criterion."))
+    elif row.spread >= SPREAD_FLAG:
+        st.warning(_("Spread of {spread} points ({low}–{high}): discuss it before agreeing.",
+                     spread=row.spread, low=row.low, high=row.high), icon=":material/warning:")  # fmt: skip
+    else:
+        st.caption(_("Spread: {spread} ({low}–{high})", spread=row.spread, low=row.low, high=row.high))
+
+
+def consensus_form(board: ConsensusBoard, row: ConsensusRow, levels: list[LevelPublic]) -> None:
+    existing = row.consensus
+    version = existing.version if existing else 0
+    options: list[Any] = [level.value for level in levels] + [NOT_ASSESSED]
+    labels = {level.value: f"{level.value} · {frame.escape_markdown(level_label(level))}" for level in levels}
+    labels[NOT_ASSESSED] = _("Not assessed")
+    if existing is not None:
+        st.success(_("Consensus recorded: **{rating}** ({when})",
+                     rating=frame.escape_markdown(rating_text(existing.rating, existing.not_assessed, levels)),
+                     when=local_datetime(existing.decided_at)), icon=":material/handshake:")  # fmt: skip
+        if existing.rationale:
+            frame.plain_text(existing.rationale)
+    current = None
+    if existing is not None:
+        current = NOT_ASSESSED if existing.not_assessed else existing.rating
+    # The version is part of the key: after a new consensus the form starts from the recorded one.
+    key = f"consensus_{board.candidate_id}_{row.criterion.id}_{version}"
+    with st.form(key):
+        choice = st.radio(
+            _("Consensus rating for criterion {number}", number=row.criterion.number),
+            options,
+            index=options.index(current) if current in options else None,
+            format_func=lambda value: labels.get(value, str(value)),
+            captions=[frame.escape_markdown(level_descriptor(level, row.criterion)) for level in levels] + [""],
+            horizontal=True,
+            key=f"{key}_rating",
+        )
+        rationale = st.text_area(
+            _("Rationale for criterion {number}", number=row.criterion.number),
+            value=existing.rationale if existing else "",
+            help=_("Required when the consensus is outside the panel's ratings, or “not assessed” after ratings."),
+            key=f"{key}_rationale",
+        )
+        submitted = st.form_submit_button(_("Record consensus for criterion {number}", number=row.criterion.number))
+    if not submitted:
+        return
+    if choice is None:
+        st.error(_("Choose a consensus rating, or “not assessed”."))
+        return
+    rating, not_assessed = split_choice(choice)
+    outside = rating is not None and row.low is not None and row.high is not None and not row.low <= rating <= row.high
+    if outside and not rationale.strip():
+        st.error(_("The consensus {rating} is outside the panel's ratings ({low}–{high}): write the rationale for it.",
+                   rating=rating, low=row.low, high=row.high))  # fmt: skip
+        return
+    saved = frame.service_call(
+        consensus.record_consensus, actor, candidate_id=board.candidate_id, criterion_id=row.criterion.id,
+        rating=rating, not_assessed=not_assessed, rationale=rationale, expected_version=version, write=True,
+        messages={ConflictError: _("Someone recorded a consensus for this criterion after you opened the page; "
+                                   "it is shown now. Make your change again if it is still needed.")},
+    )  # fmt: skip
+    if saved is None:
+        return
+    st.session_state[FLASH_KEY] = (
+        "success", _("Consensus recorded for criterion {number}.", number=row.criterion.number)
+    )
+    st.rerun()
+
+
+def reopen_tool(candidate_id: int) -> None:
+    """The chair or manager reopens a submitted scorecard (the interviewer gives a reason to resubmit)."""
+    cards = frame.service_call(scoring.candidate_scorecards, actor, candidate_id=candidate_id)
+    submitted = [c for c in (cards or []) if c.status == ScorecardStatus.submitted]
+    if not submitted:
+        return
+    with st.expander(_("Reopen a submitted scorecard"), icon=":material/lock_open:"):
+        by_id = {c.id: c for c in submitted}
+        with st.form(f"reopen_{candidate_id}", clear_on_submit=True):
+            card_id = st.selectbox(
+                _("Scorecard"), options=list(by_id),
+                format_func=lambda cid: by_id[cid].interviewer_name, key=f"reopen_card_{candidate_id}",
+            )  # fmt: skip
+            reason = st.text_input(_("Reason for reopening"), key=f"reopen_reason_{candidate_id}")
+            clicked = st.form_submit_button(_("Reopen"))
+        if not clicked:
+            return
+        if not reason.strip():
+            st.error(_("Give the reason for reopening; the interviewer sees it."))
+            return
+        if frame.service_call(scoring.reopen_scorecard, actor, scorecard_id=card_id, reason=reason, write=True):
+            st.session_state[FLASH_KEY] = (
+                "success",
+                _("Scorecard of {name} reopened.", name=frame.escape_markdown(by_id[card_id].interviewer_name)),
+            )
+            st.rerun()
+
+
+posting = choose_posting()
+if posting is None or not may_run_consensus(posting):
+    st.stop()
+candidate_id = choose_candidate(posting.id)
+if candidate_id is None:
+    st.stop()
+board = frame.service_call(consensus.consensus_board, actor, candidate_id=candidate_id)
+if board is None:
+    st.stop()
+
+if not board.ready:
+    st.warning(
+        _("The consensus opens once every panel member without a conflict of interest has submitted. "
+          "Still waiting for: {names}.", names=", ".join(frame.escape_markdown(n) for n in board.waiting_for)),
+        icon=":material/hourglass_top:",
+    )  # fmt: skip
+    reopen_tool(candidate_id)
+    st.stop()
+
+rubric = frame.service_call(rubrics.get_rubric, actor, rubric_id=board.rubric_id)
+if rubric is None:
+    st.stop()
+agreed = sum(1 for row in board.rows if row.consensus is not None)
+st.progress(agreed / len(board.rows) if board.rows else 1.0,
+            text=_("{done} of {total} criteria agreed", done=agreed, total=len(board.rows)))  # fmt: skip
+for row in board.rows:
+    with st.container(border=True, key=f"consensus_box_{row.criterion.id}"):
+        st.markdown(f"**{frame.escape_markdown(criterion_heading(row.criterion))}**")
+        show_criterion_text(row.criterion)
+        show_ratings(row, rubric.levels)
+        consensus_form(board, row, rubric.levels)
+reopen_tool(candidate_id)

@@ -179,14 +179,17 @@ def build_database(
     return posting_id
 
 
-def _median_time(fn: Callable[[], Any], repeats: int) -> float:
-    fn()  # warm the statement cache and imports: a page rerun is never the first call either
-    samples = []
+def _interleaved_medians(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median wall time of each callable, run in turns so that a busy machine slows all of them alike."""
+    for fn in fns.values():
+        fn()  # warm the statement cache and imports: a page rerun is never the first call either
+    samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def _figure(name: str, value: float, unit: str, baseline: float | None = None,
@@ -223,9 +226,9 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                 return (merit_view(frames), rating_spread(frames), agreement_summary(frames),
                         interviewer_calibration(frames), completeness(frames))  # fmt: skip
 
-            base = _median_time(baseline, repeats)
-            merit_seconds = _median_time(merit, repeats)
-            all_seconds = _median_time(everything, max(3, repeats // 3))
+            times = _interleaved_medians({"baseline": baseline, "merit": merit}, repeats)
+            all_seconds = _interleaved_medians({"all": everything}, max(3, repeats // 3))["all"]
+            base, merit_seconds = times["baseline"], times["merit"]
 
             tracemalloc.start()
             merit()

@@ -82,7 +82,8 @@ def new_sqlite_db(template: Path, directory: Path) -> str:
 
 def new_pg_db(server: PostgresServer, template: str) -> tuple[str, str]:
     name = f"test_{os.getpid()}_{next(_db_counter)}"
-    server.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    # FILE_COPY clones a small template several times faster than the default WAL_LOG strategy.
+    server.execute(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
     return name, server.url(name)
 
 

@@ -127,7 +127,9 @@ def test_text_keeps_the_decoded_source_and_hash_covers_raw_bytes() -> None:
         ("---\ntitle: '  Spaced   Title  '\n---\n" + BODY, "Spaced Title", None),
     ],
 )
-def test_title_comes_from_front_matter_else_first_h1_else_file_name(source: str, title: str, warning: str | None) -> None:
+def test_title_comes_from_front_matter_else_first_h1_else_file_name(
+    source: str, title: str, warning: str | None
+) -> None:
     posting = parse_bytes(source.encode(), path="postings/data-analyst.md")
     assert posting.title == title
     if warning:
@@ -138,7 +140,13 @@ def test_title_comes_from_front_matter_else_first_h1_else_file_name(source: str,
 
 @pytest.mark.parametrize(
     ("value", "archived", "warns"),
-    [("true", True, False), ("false", False, False), ("'yes'", True, False), ("'no'", False, False), ("maybe", False, True)],
+    [
+        ("true", True, False),
+        ("false", False, False),
+        ("'yes'", True, False),
+        ("'no'", False, False),
+        ("maybe", False, True),
+    ],
 )
 def test_archived_accepts_booleans_and_yes_no(value: str, archived: bool, warns: bool) -> None:
     posting = parse_bytes(f"---\ntitle: T\narchived: {value}\n---\n{BODY}".encode(), path="a.md")

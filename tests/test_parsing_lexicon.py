@@ -16,6 +16,11 @@ ROLE_TABLE = [
     ("Applicants will be assessed against the following criteria", "assessment"),
     ("Assessment criteria", "assessment"),
     ("How we’ll assess you", "assessment"),
+    ("How you’ll be assessed", "assessment"),
+    ("We will be evaluating you on:", "assessment"),
+    ("Statement of merit criteria", "assessment"),
+    ("Assessment", "assessment"),
+    ("Ce qui sera évalué :", "assessment"),
     # assessment, French (inclusive forms, &nbsp;, curly and straight apostrophes)
     ("Vous serez évalué en fonction de ce qui suit :", "assessment"),
     ("Vous serez évalué(e) en fonction de ce qui suit :", "assessment"),
@@ -26,6 +31,8 @@ ROLE_TABLE = [
     # qualifications, English
     ("What we’re looking for:", "qualifications"),
     ("What we're looking for", "qualifications"),
+    ("What we look for", "qualifications"),
+    ("You will have:", "qualifications"),
     ("You’ll fit right in if", "qualifications"),
     ("An excellent candidate will:", "qualifications"),
     ("An excellent candidate will be able to:", "qualifications"),
@@ -43,6 +50,11 @@ ROLE_TABLE = [
     ("Mandatory requirements:", "qualifications"),
     ("Here are some of the specific skill sets we are seeking:", "qualifications"),
     ("You will be able to demonstrate the following essential capabilities:", "qualifications"),
+    ("To be successful in this role, you will need:", "qualifications"),
+    ("You’d be a great fit if", "qualifications"),
+    ("What you bring", "qualifications"),
+    ("Ce que vous apportez", "qualifications"),
+    ("Pour réussir dans ce rôle, vous devez :", "qualifications"),
     # qualifications, French
     ("Ce que nous recherchons :", "qualifications"),
     ("Vous êtes un excellent candidat si", "qualifications"),
@@ -58,6 +70,8 @@ ROLE_TABLE = [
     ("Le candidat ou la candidate est capable de :", "qualifications"),
     ("Pour occuper ce poste vous devez être en mesure :", "qualifications"),
     ("Nous cherchons un candidat ou une candidate qui sait :", "qualifications"),
+    ("Vous êtes la personne qu’il nous faut si :", "qualifications"),
+    ("Vous êtes :", "qualifications"),
     # assets
     ("Assets", "assets"),
     ("Asset qualifications:", "assets"),
@@ -83,6 +97,7 @@ ROLE_TABLE = [
     ("Dans le cadre de ce poste, vous devrez :", "duties"),
     ("Dans ce rôle, vous allez :", "duties"),
     ("Vos missions :", "duties"),
+    ("Vous serez amené(e) à :", "duties"),
     ("Voici ce que vous devrez accomplir :", "duties"),
     ("Voici les principales responsabilités associées à ce poste :", "duties"),
     ("Nous sommes à la recherche d’une personne qui effectuera les tâches suivantes :", "duties"),
@@ -99,8 +114,10 @@ ROLE_TABLE = [
     ("Able to Learn", "other"),
     ("Assessment accommodation", "other"),
     ("General process information", "other"),
+    ("What we offer", "other"),
     # nothing known
     ("Developers", None),
+    ("Experience", None),
     ("Team Lead Position", None),
     ("", None),
 ]

@@ -45,15 +45,18 @@ def test_no_criteria_on_either_side_is_not_a_pair() -> None:
 
 def test_postings_without_key_are_not_paired_and_keys_keep_first_seen_order() -> None:
     pairs = pair_postings(
-        [posting("en/b.md", "b", 1), posting("en/none.md", None, 1), posting("en/a.md", "a", 1), posting("fr/b.md", "b", 1)]
+        [
+            posting("en/b.md", "b", 1),
+            posting("en/none.md", None, 1),
+            posting("en/a.md", "a", 1),
+            posting("fr/b.md", "b", 1),
+        ]
     )
     assert [p.translation_key for p in pairs] == ["b", "a"]
 
 
 def test_duplicate_language_prefers_the_copy_whose_count_matches() -> None:
-    pairs = pair_postings(
-        [posting("en/a.md", "k", 2), posting("fr/long.md", "k", 3), posting("fr/short.md", "k", 2)]
-    )
+    pairs = pair_postings([posting("en/a.md", "k", 2), posting("fr/long.md", "k", 3), posting("fr/short.md", "k", 2)])
     (pair,) = pairs
     assert (pair.fr, pair.paired) == ("fr/short.md", True)
     assert "2 French postings share translationKey 'k' (different contents)" in pair.warnings[0]

@@ -141,6 +141,27 @@ def test_empty_qualifications_heading_claims_following_untitled_lists() -> None:
     ]
 
 
+def test_sub_headings_without_role_take_their_parents_role() -> None:
+    posting = parse_text(
+        "---\ntitle: T\n---\n## Essential qualifications\n\n### Education\n\n- A degree\n\n"
+        "### Experience\n\n- Leading teams\n\n## Asset qualifications\n\n- A third language\n\n"
+        "## What you’ll do\n\n- Lead the team\n"
+    )
+    assert [(c.kind, c.text, c.section) for c in posting.criteria] == [
+        ("essential", "A degree", "Education"),
+        ("essential", "Leading teams", "Experience"),
+        ("asset", "A third language", "Asset qualifications"),
+    ]
+
+
+def test_lead_in_after_a_full_list_is_not_claimed() -> None:
+    posting = parse_text(
+        "---\ntitle: T\n---\n## What we’re looking for\n\n- general\n\n### Technical skills\n\n- Python\n\n"
+        "Location:\n\n- Anywhere in Canada\n"
+    )
+    assert [c.text for c in posting.criteria] == ["general", "Python"]
+
+
 def test_under_indented_bullets_nest_under_the_previous_ordered_item() -> None:
     criteria = parse_fixture("en/indented-sublist.md").criteria
     assert criteria[0].text == (
@@ -179,16 +200,37 @@ def test_front_matter_fields_are_read() -> None:
         ("__What we’re looking for__\n\n- one\n", "What we’re looking for", ["one"]),
         ("What we’re looking for:\n- one\n- two\n", "What we’re looking for:", ["one", "two"]),
         ("<h3>What we’re looking for</h3>\n\n- one\n", "What we’re looking for", ["one"]),
+        (
+            "<p><strong>What we’re looking for</strong></p>\n\n<ul>\n<li>one</li>\n<li><b>two</b> too</li>\n</ul>\n",
+            "What we’re looking for",
+            ["one", "two too"],
+        ),
         ("<p>**What we’re looking for:**</p>\n\n<p>&#8211; one</p>\n", "What we’re looking for:", ["one"]),
-        ("<ul>\n<li>ignored before any heading</li>\n</ul>\n\n## What we’re looking for\n\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n",
-         "What we’re looking for", ["one", "two"]),
-        ("## What we’re looking for\n\n- one\n  continued on an indented line\n- two\nlazy line\n",
-         "What we’re looking for", ["one continued on an indented line", "two lazy line"]),
-        ("## What we’re looking for\n\n- **Bold lead-in:** rest\n- [link text](https://example.org) rest\n",
-         "What we’re looking for", ["Bold lead-in: rest", "link text rest"]),
-        ("## What we’re looking for\n\n- one\n  - sub a\n    - sub sub\n  - sub b\n",
-         "What we’re looking for", ["one: sub a: sub sub; sub b"]),
-        ("## What we’re looking for\n\n- Tom &amp; Jerry&nbsp;&#8211; duo\n", "What we’re looking for", ["Tom & Jerry – duo"]),
+        (
+            "<ul>\n<li>ignored before any heading</li>\n</ul>\n\n## What we’re looking for\n\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n",
+            "What we’re looking for",
+            ["one", "two"],
+        ),
+        (
+            "## What we’re looking for\n\n- one\n  continued on an indented line\n- two\nlazy line\n",
+            "What we’re looking for",
+            ["one continued on an indented line", "two lazy line"],
+        ),
+        (
+            "## What we’re looking for\n\n- **Bold lead-in:** rest\n- [link text](https://example.org) rest\n",
+            "What we’re looking for",
+            ["Bold lead-in: rest", "link text rest"],
+        ),
+        (
+            "## What we’re looking for\n\n- one\n  - sub a\n    - sub sub\n  - sub b\n",
+            "What we’re looking for",
+            ["one: sub a: sub sub; sub b"],
+        ),
+        (
+            "## What we’re looking for\n\n- Tom &amp; Jerry&nbsp;&#8211; duo\n",
+            "What we’re looking for",
+            ["Tom & Jerry – duo"],
+        ),
     ],
 )
 def test_heading_and_list_shapes(markdown: str, heading: str, items: list[str]) -> None:
@@ -237,7 +279,10 @@ def test_criteria_from_sections_refuses_an_unknown_index() -> None:
 
 @pytest.mark.parametrize(
     ("en_name", "fr_name", "count"),
-    [("senior-service-designer.md", "concepteur-de-services-principal.md", 8), ("data-engineer.md", "ingenieur-de-donnees.md", 7)],
+    [
+        ("senior-service-designer.md", "concepteur-de-services-principal.md", 8),
+        ("data-engineer.md", "ingenieur-de-donnees.md", 7),
+    ],
 )
 def test_examples_are_bilingual_rubrics_with_an_assessment_heading(en_name: str, fr_name: str, count: int) -> None:
     en = parse_file(EXAMPLES / "en" / en_name)

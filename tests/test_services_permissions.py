@@ -21,8 +21,20 @@ from sqlmodel import Session, select
 
 from tracker.db import write_session
 from tracker.models import AuditEvent, Candidate, Role, Scorecard, ScorecardStatus
-from tracker.services import PermissionDeniedError
-from tracker.services import accounts, audit, candidates, consensus, decisions, outstanding, panels, postings, privacy, rubrics, scoring
+from tracker.services import (
+    PermissionDeniedError,
+    accounts,
+    audit,
+    candidates,
+    consensus,
+    decisions,
+    outstanding,
+    panels,
+    postings,
+    privacy,
+    rubrics,
+    scoring,
+)
 from tracker.services.rubrics import CriterionEdit, LevelEdit
 
 ACTORS = ("admin", "manager", "other_manager", "chair", "member", "other_chair", "outsider")

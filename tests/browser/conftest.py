@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser.helpers import UI_TIMEOUT_MS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "artifacts"
@@ -46,8 +47,6 @@ CHROMIUM_ARGS = [
 ]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 STARTUP_TIMEOUT_S = 90
-# Streamlit reruns take a while on a busy 2-core machine: generous, but bounded.
-from browser.helpers import UI_TIMEOUT_MS  # noqa: E402
 
 
 def _unavailable(reason: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from browser.helpers import fill, sign_in, wait_for_app
 from factories import DEFAULT_PASSWORD, make_user
 
-from tests.browser.conftest import sign_in, wait_for_app
 from tracker.models import Role
 
 pytestmark = pytest.mark.browser
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_sign_in_and_see_the_home_page_in_english_then_french(page: Any, seed: Any, shot: Any) -> None:
     email = seed(lambda s: make_user(s, role=Role.manager, display_name="Morgan Browser").email)
     page.goto("/")
-    page.get_by_label("E-mail").wait_for()
+    page.get_by_role("textbox", name="E-mail", exact=True).wait_for()
     shot(page, "01-sign-in")
 
     sign_in(page, email, DEFAULT_PASSWORD)
@@ -40,9 +40,8 @@ def test_a_forbidden_url_shows_a_refusal(page: Any, seed: Any, shot: Any) -> Non
     page.goto("/users")
     wait_for_app(page)
     # A typed URL starts a new browser session: sign in again, and the page asked for is refused.
-    sign_in_again = page.get_by_label("E-mail")
-    sign_in_again.fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    fill(page, "E-mail", email)
+    fill(page, "Password", DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_text("Access refused").wait_for()
     shot(page, "refused")

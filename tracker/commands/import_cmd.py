@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ def command(paths: tuple[Path, ...], quiet: bool) -> None:
 
     def progress(done: int, total: int, label: str) -> None:
         if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label="Importing postings", file=click.get_text_stream("stderr"))
+            state["bar"] = click.progressbar(length=total, label="Importing postings", file=sys.stderr)
             state["bar"].__enter__()
         state["bar"].update(done - state["done"])
         state["done"] = done

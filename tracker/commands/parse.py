@@ -44,8 +44,10 @@ def command(paths: tuple[str, ...], output_format: str, max_bytes: int) -> None:
     except BrokenPipeError:  # `... | head`: the reader left; nothing useful to say
         sys.stderr.close()
         sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - never show a traceback to the user
-        click.echo(f"Error: parsing stopped because of an internal error ({type(exc).__name__}); please report it.", err=True)
+    except Exception as exc:
+        click.echo(
+            f"Error: parsing stopped because of an internal error ({type(exc).__name__}); please report it.", err=True
+        )
         sys.exit(1)
     sys.exit(1 if run.errors else 0)
 

@@ -21,8 +21,11 @@ def parse_paths(paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYT
             postings.append(parse_file(file, max_bytes=max_bytes))
         except PostingError as exc:
             errors.append((exc.path, str(exc)))
-        except Exception as exc:  # noqa: BLE001 - a parser bug must not hide the other files' results
+        except Exception as exc:
             errors.append(
-                (str(file), f"{file} could not be parsed because of an internal error ({type(exc).__name__}); please report it.")
+                (
+                    str(file),
+                    f"{file} could not be parsed because of an internal error ({type(exc).__name__}); please report it.",
+                )
             )
     return ParseRun(postings=postings, pairs=pair_postings(postings), errors=errors)

@@ -41,7 +41,9 @@ def decode_posting(data: bytes, *, path: str, max_bytes: int) -> str:
             encoding, body = name, data[len(bom) :]
             break
     if encoding == "utf-8" and b"\x00" in body:
-        raise PostingError(path, f"{path} looks like a binary file (it contains NUL bytes); give a UTF-8 Markdown file.")
+        raise PostingError(
+            path, f"{path} looks like a binary file (it contains NUL bytes); give a UTF-8 Markdown file."
+        )
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -49,11 +51,12 @@ def decode_posting(data: bytes, *, path: str, max_bytes: int) -> str:
         offset = exc.start + len(data) - len(body)
         raise PostingError(
             path,
-            f"{path} is not valid {encoding.upper()} text (byte 0x{bad} at offset {offset}); "
-            "re-save it as UTF-8.",
+            f"{path} is not valid {encoding.upper()} text (byte 0x{bad} at offset {offset}); re-save it as UTF-8.",
         ) from None
     if "\x00" in text:
-        raise PostingError(path, f"{path} looks like a binary file (it contains NUL characters); give a UTF-8 Markdown file.")
+        raise PostingError(
+            path, f"{path} looks like a binary file (it contains NUL characters); give a UTF-8 Markdown file."
+        )
     if not text.strip():
         raise PostingError(path, f"{path} is empty; a posting needs front matter and a Markdown body.")
     return text

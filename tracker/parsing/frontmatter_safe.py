@@ -84,7 +84,7 @@ class SafeYAMLHandler(YAMLHandler):
 
     def load(self, fm: str, **kwargs: object) -> Any:
         check_limits(fm)
-        return yaml.load(fm, Loader=_FAST_LOADER)  # noqa: S506 - a SafeLoader
+        return yaml.load(fm, Loader=_FAST_LOADER)
 
 
 @dataclass
@@ -122,7 +122,9 @@ def split_front_matter(text: str, *, path: str) -> FrontMatter:
             path, f"{path} has front matter with a value plain YAML cannot hold ({_describe(exc)}); remove the tag."
         ) from None
     except yaml.YAMLError as exc:
-        raise PostingError(path, f"{path} has front matter that is not valid YAML ({_describe(exc)}); fix the YAML.") from None
+        raise PostingError(
+            path, f"{path} has front matter that is not valid YAML ({_describe(exc)}); fix the YAML."
+        ) from None
     except RecursionError:
         raise PostingError(path, f"{path} has front matter nested too deeply to read; simplify the YAML.") from None
     if data is None:

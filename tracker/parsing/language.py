@@ -11,14 +11,83 @@ _FRENCH_NAMES = {"fr", "fra", "fre", "french", "francais", "français"}
 _ENGLISH_NAMES = {"en", "eng", "english", "anglais"}
 _WORD = re.compile(r"[a-zàâçéèêëîïôûùüÿœæ']+")
 
-# Frequent words that are distinctive of one language (no "a", "on", "en" ambiguity beyond reason).
+# Frequent words typical of one language; words common to both (a, on, en, ...) are left out.
 _EN_STOP = frozenset(
-    "the and of to you we with for is are our your will be that this as at or who from have has can an by it "
-    "their they what when which".split()
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "you",
+        "we",
+        "with",
+        "for",
+        "is",
+        "are",
+        "our",
+        "your",
+        "will",
+        "be",
+        "that",
+        "this",
+        "as",
+        "at",
+        "or",
+        "who",
+        "from",
+        "have",
+        "has",
+        "can",
+        "an",
+        "by",
+        "it",
+        "their",
+        "they",
+        "what",
+        "when",
+        "which",
+    ]
 )
 _FR_STOP = frozenset(
-    "le la les des du de et à un une vous nous pour avec dans est sont sur qui que au aux votre vos notre nos "
-    "ce cette ces leur leurs être avez êtes par pas plus".split()
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "de",
+        "et",
+        "à",
+        "un",
+        "une",
+        "vous",
+        "nous",
+        "pour",
+        "avec",
+        "dans",
+        "est",
+        "sont",
+        "sur",
+        "qui",
+        "que",
+        "au",
+        "aux",
+        "votre",
+        "vos",
+        "notre",
+        "nos",
+        "ce",
+        "cette",
+        "ces",
+        "leur",
+        "leurs",
+        "être",
+        "avez",
+        "êtes",
+        "par",
+        "pas",
+        "plus",
+    ]
 )
 
 

@@ -25,6 +25,8 @@ _MD = MarkdownIt("commonmark")
 MAX_HTML_DEPTH = 4
 _DASH_ITEM = re.compile(r"^[\u2010-\u2015\u2212•·▪‣◦●○■□➢➤►✓✔]\s+")
 _WHITESPACE = re.compile(r"\s+")
+_BOLD_OPEN = re.compile(r"<(?:strong|b)(?:\s[^>]*)?>$", re.I)
+_BOLD_CLOSE = re.compile(r"</(?:strong|b)\s*>$", re.I)
 _BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th", "blockquote", "div"}
 _TEXT_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th"}
 
@@ -189,7 +191,16 @@ def _is_bold_only(inline: SyntaxTreeNode | None) -> bool:
         if not (child.type == "text" and child.content.strip(" \t:：") == "")
         and child.type not in ("softbreak", "hardbreak")
     ]
-    return bool(meaningful) and all(child.type == "strong" for child in meaningful)
+    if meaningful and all(child.type == "strong" for child in meaningful):
+        return True
+    # <p><strong>Heading</strong></p> from a web editor: the tags arrive as inline HTML.
+    return (
+        len(meaningful) >= 3
+        and meaningful[0].type == "html_inline"
+        and _BOLD_OPEN.match(meaningful[0].content) is not None
+        and meaningful[-1].type == "html_inline"
+        and _BOLD_CLOSE.match(meaningful[-1].content) is not None
+    )
 
 
 class _HTMLElements(HTMLParser):

@@ -27,9 +27,7 @@ def collect_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[s
         path = Path(raw)
         try:
             if path.is_dir():
-                found = sorted(
-                    p for p in path.rglob("*") if p.suffix.casefold() in MARKDOWN_SUFFIXES and p.is_file()
-                )
+                found = sorted(p for p in path.rglob("*") if p.suffix.casefold() in MARKDOWN_SUFFIXES and p.is_file())
                 if not found:
                     errors.append((str(path), f"{path} is a folder with no .md files; point at a folder of postings."))
                 for file in found:

@@ -74,7 +74,9 @@ def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parse
     except IsADirectoryError:
         raise PostingError(name, f"{name} is a folder, not a posting file; give a .md file.") from None
     except OSError as exc:
-        raise PostingError(name, f"{name} cannot be read ({exc.strerror or exc}); check the path and permissions.") from None
+        raise PostingError(
+            name, f"{name} cannot be read ({exc.strerror or exc}); check the path and permissions."
+        ) from None
     if len(data) > max_bytes:
         try:
             size = Path(path).stat().st_size

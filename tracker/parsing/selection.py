@@ -5,10 +5,11 @@ Resolution of section roles, in order (docs/parsing.md has the examples from rea
 1. **Heading then lead-in.** A heading with a role and nothing under it, directly followed by a
    lead-in line, lends its role to that line ("**Responsibilities**" then "An excellent candidate
    will be able to:" is a list of duties). An assessment or assets lead-in keeps its own role.
-2. **Empty heading, untitled lists.** A heading with a role but no items of its own passes its role
-   to the following sections that have items but no role ("Skills we are seeking:" then "## Developers",
-   "## Designers"), stopping at the next section with a role, an empty section, or a Markdown heading
-   of the same or a higher level.
+2. **Untitled lists after a heading with a role.** Markdown sub-headings without a role take the
+   role of the heading above them ("## Essential qualifications" then "### Experience"). A heading or
+   lead-in with a role but no items of its own also passes its role to the following sections with
+   items but no role, even at its own level ("Skills we are seeking:" then "## Developers",
+   "## Designers"), stopping at the next section with a role or an empty section.
 3. **"Looking for a person who".** The ``seeking`` role means qualifications when the posting has no
    other qualifications list, and duties when it has one.
 
@@ -58,21 +59,35 @@ def _lend_to_lead_ins(raw: list[RawSection], roles: list[str | None]) -> None:
 
 
 def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None:
+    """Rule 2, and its ordinary case: Markdown sub-headings without a role take their parent's role."""
     for i, section in enumerate(raw):
         role = roles[i]
-        if role in (None, lexicon.OTHER) or section.items:
+        if role in (None, lexicon.OTHER):
+            continue
+        empty = not section.items
+        if not empty and section.kind != "heading":
             continue
         for j in range(i + 1, len(raw)):
             follower = raw[j]
-            if roles[j] is not None or not follower.items:
+            if roles[j] is not None:
                 break
-            if section.kind == "heading" and follower.kind == "heading" and follower.level <= section.level:
+            same_or_higher = (
+                section.kind == "heading" and follower.kind == "heading" and follower.level <= section.level
+            )
+            if same_or_higher and not (empty and follower.items):
                 break
+            if not follower.items:
+                if empty:
+                    break
+                continue
+            if not empty and follower.kind != "heading":
+                break  # a lead-in after a full list starts something else ("What we offer:")
             roles[j] = role
 
 
 def choose_rubric(sections: list[Section]) -> tuple[list[ParsedCriterion], list[str]]:
     """The criteria the posting is assessed on, and warnings about how they were found."""
+
     def with_items(role: str) -> list[Section]:
         return [section for section in sections if section.role == role and section.items]
 

@@ -132,7 +132,7 @@ def alpha_from_ratings(
 def _current_ratings(frames: PostingFrames) -> pd.DataFrame:
     """Submitted, rated (not "not assessed") scores mapped to the current criteria by lineage."""
     crit = frames.current_criteria[["criterion_id", "lineage", "number", "kind"]]
-    scores = frames.scores
+    scores = frames.need("scores")
     rated = scores[scores["rating"].notna() & ~scores["not_assessed"].astype(bool)]
     rated = rated[["candidate_id", "interviewer_id", "lineage", "rating"]].merge(crit, on="lineage", how="inner")
     rated["rating"] = rated["rating"].astype(float)

@@ -31,7 +31,7 @@ COLUMNS = [
 def rating_deviations(frames: PostingFrames) -> pd.DataFrame:
     """One row per rating that has at least one colleague's rating of the same cell: its deviation."""
     lineages = set(frames.current_criteria["lineage"])
-    scores = frames.scores
+    scores = frames.need("scores")
     rated = scores[scores["rating"].notna() & ~scores["not_assessed"].astype(bool) & scores["lineage"].isin(lineages)]
     work = pd.DataFrame(
         {
@@ -66,7 +66,7 @@ def interviewer_calibration(frames: PostingFrames, *, tolerance: float = 0.0) ->
     deviations = rating_deviations(frames)
     dev = deviations.groupby("interviewer_id")["deviation"].agg(mean_deviation="mean", comparisons="count")
 
-    cards = frames.scorecards
+    cards = frames.need("scorecards")
     people = (
         cards[["interviewer_id", "interviewer", "on_panel"]]
         .drop_duplicates("interviewer_id")

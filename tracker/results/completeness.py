@@ -24,7 +24,8 @@ def completeness(frames: PostingFrames) -> pd.DataFrame:
     ``drafts`` and ``not_started`` are lists of interviewer names; ``criteria_without_consensus`` a list
     of current criterion numbers.
     """
-    cards = frames.scorecards[frames.scorecards["on_panel"].astype(bool)]
+    cards = frames.need("scorecards")
+    cards = cards[cards["on_panel"].astype(bool)]
     owed = cards[cards["status"].isin([SUBMITTED, DRAFT, NOT_STARTED])]
     expected = owed.groupby("candidate_id").size()
     submitted = owed[owed["status"] == SUBMITTED].groupby("candidate_id").size()

@@ -277,7 +277,25 @@ def _frame(session: Session, query: Any, columns: Sequence[str]) -> pd.DataFrame
     rows = _fetch(session, query)
     if not rows:
         return _empty(columns)
+    if all(name in _INT_COLUMNS or name in _BOOL_COLUMNS or name in _FLOAT_COLUMNS for name in columns):
+        return _numeric_frame(rows, columns)
     data = {name: _column(name, list(values)) for name, values in zip(columns, zip(*rows, strict=True), strict=True)}
+    return pd.DataFrame(data, columns=list(columns), copy=False)
+
+
+def _numeric_frame(rows: list[tuple[Any, ...]], columns: Sequence[str]) -> pd.DataFrame:
+    """All-number rows (the rating aggregates) in one numpy conversion; None becomes a missing value."""
+    matrix = np.array(rows, dtype=float)
+    data: dict[str, Any] = {}
+    for j, name in enumerate(columns):
+        column = matrix[:, j]
+        if name in _INT_COLUMNS:
+            missing = np.isnan(column)
+            data[name] = pd.arrays.IntegerArray(np.where(missing, 0, column).astype(np.int64), missing)
+        elif name in _BOOL_COLUMNS:
+            data[name] = np.nan_to_num(column) != 0
+        else:
+            data[name] = column
     return pd.DataFrame(data, columns=list(columns))
 
 
@@ -322,8 +340,9 @@ def _column(name: str, values: list[Any]) -> Any:
     if name in _DATETIME_COLUMNS:
         return pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
     if any(isinstance(v, enum.Enum) for v in values[:1]):
-        return [v.value if isinstance(v, enum.Enum) else v for v in values]
-    return values
+        values = [v.value if isinstance(v, enum.Enum) else v for v in values]
+    # Plain object columns: pandas' default Arrow-backed strings cost more to build than they save here.
+    return pd.Series(values, dtype=object)
 
 
 def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -342,8 +361,8 @@ def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = series.astype(float)
         elif column in _DATETIME_COLUMNS:
             out[column] = pd.to_datetime(series, utc=True, format="ISO8601")
-        elif series.dtype == object and len(series):
-            out[column] = series.map(lambda v: v.value if isinstance(v, enum.Enum) else v)
+        elif pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
+            out[column] = series.astype(object).map(lambda v: v.value if isinstance(v, enum.Enum) else v)
     return out
 
 

@@ -242,6 +242,11 @@ def _verdicts(g: _Grid) -> _Verdicts:
     return _Verdicts(value, source, older, verdict, reason, met, not_met, pending, np.broadcast_to(essential, value.shape))
 
 
+def _objects(values: np.ndarray) -> pd.Series:
+    # Object columns: converting 16,000 cells to Arrow strings would cost more than the whole grid.
+    return pd.Series(values, dtype=object, copy=False)
+
+
 def _cells_frame(g: _Grid, v: _Verdicts) -> pd.DataFrame:
     n, m = v.value.shape
     crit = g.criteria
@@ -249,20 +254,20 @@ def _cells_frame(g: _Grid, v: _Verdicts) -> pd.DataFrame:
         {
             "candidate_id": np.repeat(g.candidate_ids, m),
             "criterion_id": np.tile(crit["criterion_id"].astype(int).to_numpy(), n),
-            "lineage": np.tile(crit["lineage"].astype(object).to_numpy(), n),
+            "lineage": _objects(np.tile(crit["lineage"].astype(object).to_numpy(), n)),
             "number": np.tile(crit["number"].astype(int).to_numpy(), n),
-            "kind": np.tile(crit["kind"].astype(object).to_numpy(), n),
+            "kind": _objects(np.tile(crit["kind"].astype(object).to_numpy(), n)),
             "weight": np.tile(crit["weight"].astype(float).to_numpy(), n),
             "pass_mark": np.tile(crit["pass_mark"].astype(int).to_numpy(), n),
             "min_raters": np.tile(crit["min_raters"].astype(int).to_numpy(), n),
             "value": v.value.ravel(),
-            "source": v.source.ravel(),
+            "source": _objects(v.source.ravel()),
             "n_ratings": g.n_ratings.ravel(),
             "n_not_assessed": g.n_not_assessed.ravel(),
             "older_version": v.older.ravel(),
-            "verdict": v.verdict.ravel(),
-            "verdict_reason": v.reason.ravel(),
-            "consensus_rationale": g.consensus_rationale.ravel(),
+            "verdict": _objects(v.verdict.ravel()),
+            "verdict_reason": _objects(v.reason.ravel()),
+            "consensus_rationale": _objects(g.consensus_rationale.ravel()),
         }
     )
 
@@ -411,6 +416,11 @@ def sort_table(table: pd.DataFrame, by: str = "order", *, descending: bool = Fal
     return base.sort_values(by, ascending=not descending, kind="stable", na_position="last")
 
 
+# English text of the cell words; the caller's ``t`` translates them (gettext msgids, see tracker.i18n).
+MEAN_CELL = "{value} (mean of {n})"
+NOT_ASSESSED_CELL = "not assessed"
+
+
 def format_cell(
     value: float | None,
     source: str,
@@ -418,28 +428,14 @@ def format_cell(
     older_version: bool = False,
     t: Callable[[str], str] | None = None,
 ) -> str:
-    """The words a table or chart shows in a cell: "4", "3.5 (mean of 2)", "not assessed", "—"; † marks an older rubric."""
-    words = _words(t)
+    """The words a table shows in a cell: "4", "3.5 (mean of 2)", "not assessed", "—"; † marks an older rubric."""
+    translate = t or (lambda text: text)
     if source == CONSENSUS and value is not None and not pd.isna(value):
         text = f"{value:g}"
     elif source == MEAN and value is not None and not pd.isna(value):
-        text = words("results.cell.mean").format(value=f"{value:.2f}".rstrip("0").rstrip("."), n=n_ratings)
+        text = translate(MEAN_CELL).format(value=f"{value:.2f}".rstrip("0").rstrip("."), n=n_ratings)
     elif source == NOT_ASSESSED:
-        text = words("results.cell.not_assessed")
+        text = translate(NOT_ASSESSED_CELL)
     else:
         text = "—"
     return f"{text} †" if older_version else text
-
-
-_CELL_WORDS = {
-    "results.cell.mean": "{value} (mean of {n})",
-    "results.cell.not_assessed": "not assessed",
-}
-
-
-def _words(t: Callable[[str], str] | None) -> Callable[[str], str]:
-    def lookup(key: str) -> str:
-        text = t(key) if t is not None else key
-        return _CELL_WORDS[key] if text == key else text
-
-    return lookup

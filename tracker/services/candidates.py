@@ -119,7 +119,10 @@ def _next_label_number(session: Session, posting_id: int) -> int:
     live = session.exec(select(func.max(Candidate.label_number)).where(Candidate.posting_id == posting_id)).one() or 0
     labels = session.exec(
         select(AuditEvent.candidate_label)
-        .where(AuditEvent.posting_id == posting_id, AuditEvent.action == "candidate.create")
+        .where(
+            AuditEvent.posting_id == posting_id,
+            col(AuditEvent.action).in_(("candidate.create", "candidate.delete", "candidate.purge")),
+        )
         .distinct()
     ).all()
     used = [int(m.group(1)) for label in labels if label and (m := _LABEL_RE.search(label))]

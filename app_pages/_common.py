@@ -1,0 +1,164 @@
+"""What the hiring pages (postings, rubric, candidates, users, audit log) share.
+
+* One posting is "the posting you are working on" across those pages: its id is kept in
+  ``st.session_state`` under :data:`SELECTED_POSTING_KEY` (a plain key, not a widget's, so it survives
+  page switches, which forget widget state), and each page's posting selectbox starts from it.
+* Enum values are shown through catalog labels, never as raw values.
+* Spreadsheet-bound cells are neutralised so a value such as ``=HYPERLINK(...)`` stays text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import OperationalError
+
+from app_pages import frame
+from app_pages.frame.auth import FLASH_KEY
+from tracker.db import DatabaseUnavailableError
+from tracker.i18n import N_
+from tracker.models import CandidateStatus, CriterionKind, DecisionOutcome, Lang, Role, RubricStatus
+from tracker.services.actor import Actor
+from tracker.services.common import looks_like_formula
+from tracker.services.errors import TrackerError, ValidationError
+from tracker.services.postings import PostingSummary
+
+T = TypeVar("T")
+
+SELECTED_POSTING_KEY = "selected_posting_id"
+
+RUBRIC_STATUS_LABELS = {RubricStatus.draft: N_("Draft"), RubricStatus.locked: N_("Locked")}
+KIND_LABELS = {CriterionKind.essential: N_("Essential"), CriterionKind.asset: N_("Asset")}
+CANDIDATE_STATUS_LABELS = {
+    CandidateStatus.active: N_("Active"),
+    CandidateStatus.screened_out: N_("Screened out"),
+    CandidateStatus.withdrawn: N_("Withdrawn"),
+}
+OUTCOME_LABELS = {
+    DecisionOutcome.pending: N_("Pending"),
+    DecisionOutcome.qualified: N_("Qualified"),
+    DecisionOutcome.not_qualified: N_("Not qualified"),
+    DecisionOutcome.offered: N_("Offer made"),
+    DecisionOutcome.withdrawn: N_("Withdrawn from the process"),
+}
+LANGUAGE_LABELS = {Lang.en: N_("English"), Lang.fr: N_("French")}
+
+
+def label(table: dict[Any, str], value: Any) -> str:
+    """The translated catalog label of an enum value (the raw value if the table lacks it)."""
+    _ = frame.translator()
+    text = table.get(value)
+    return _(text) if text else str(getattr(value, "value", value))
+
+
+def posting_title(summary: PostingSummary) -> str:
+    """The posting's title in the session's language, marked when it fell back to the other one."""
+    text, note = frame.localized_text(summary.title_en, summary.title_fr)
+    text = text or summary.translation_key
+    return f"{text} ({note})" if note else text
+
+
+def managed_postings(actor: Actor, summaries: list[PostingSummary]) -> list[PostingSummary]:
+    """The postings the actor may change: every one for an admin, their own for a manager.
+
+    A manager also sees postings whose panel they sit on; those are someone else's to set up.
+    """
+    if actor.role == Role.admin:
+        return summaries
+    return [s for s in summaries if s.owner_id == actor.id]
+
+
+def choose_posting(summaries: list[PostingSummary], *, key: str) -> PostingSummary:
+    """A posting selectbox that starts from, and updates, the posting shared by the hiring pages."""
+    _ = frame.translator()
+    by_id = {s.id: s for s in summaries}
+    if st.session_state.get(key) not in by_id:
+        remembered = st.session_state.get(SELECTED_POSTING_KEY)
+        st.session_state[key] = remembered if remembered in by_id else summaries[0].id
+    chosen = st.selectbox(
+        _("Posting"), list(by_id), key=key, format_func=lambda pid: f"{posting_title(by_id[pid])} · {by_id[pid].translation_key}"
+    )
+    st.session_state[SELECTED_POSTING_KEY] = chosen
+    return by_id[chosen]
+
+
+def format_date(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def format_moment(value: datetime | None) -> str:
+    """A timestamp as UTC (SQLite hands them back without a zone; they were stored as UTC)."""
+    if value is None:
+        return "—"
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def flash(text: str, kind: str = "success") -> None:
+    """A message shown once at the top of the next run (after ``st.rerun()``); ``text`` is trusted Markdown."""
+    st.session_state[FLASH_KEY] = (kind, text)
+
+
+def show_error(exc: TrackerError) -> None:
+    """A service's refusal, as ``frame.service_call`` shows it (for services that take the engine)."""
+    if isinstance(exc, ValidationError) and len(exc.problems) > 1:
+        st.error("\n".join(f"- {frame.escape_markdown(problem)}" for problem in exc.problems))
+    else:
+        st.error(frame.escape_markdown(str(exc)))
+
+
+def engine_call(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T | None:
+    """Run a service that manages its own transactions (``fn(engine, ...)``, e.g. the posting import).
+
+    Refusals are shown like ``frame.service_call`` shows them; ``None`` means it did not run.
+    """
+    _ = frame.translator()
+    try:
+        return fn(frame.engine(), *args, **kwargs)
+    except TrackerError as exc:
+        show_error(exc)
+    except DatabaseUnavailableError as exc:
+        st.error(frame.escape_markdown(str(exc)))
+    except OperationalError:
+        st.error(_("The database cannot be reached right now. Try again in a moment."))
+    return None
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): text starting with
+    ``= + - @``, a tab or a carriage return gets a leading apostrophe; other values are unchanged."""
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame_: pd.DataFrame) -> bytes:
+    """The table as UTF-8 CSV (with a BOM so spreadsheet programs read accents) with every text cell neutralised."""
+    cleaned = frame_.copy()
+    cleaned.columns = [neutralise_cell(str(c)) for c in cleaned.columns]
+    for column in cleaned.columns:
+        cleaned[column] = cleaned[column].map(neutralise_cell)
+    return cleaned.to_csv(index=False).encode("utf-8-sig")
+
+
+def lines(items: Iterable[str]) -> str:
+    """Several untrusted sentences as one cell of a table (tables show text as typed)."""
+    return "\n".join(str(item) for item in items)
+
+
+def without_front_matter(text: str) -> str:
+    """A posting's Markdown body: the YAML front matter (between the opening and closing ``---``) removed.
+
+    The rendered view shows what a reader of the posting sees; the raw view shows everything.
+    """
+    source = text.lstrip("\ufeff")
+    lines_ = source.splitlines(keepends=True)
+    if not lines_ or lines_[0].rstrip() != "---":
+        return text
+    for index, line in enumerate(lines_[1:], start=1):
+        if line.rstrip() in ("---", "..."):
+            return "".join(lines_[index + 1 :])
+    return text

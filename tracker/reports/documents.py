@@ -1,0 +1,350 @@
+"""The record of decision and the feedback summary of one candidate, as printable HTML.
+
+Both are pure functions of a posting's frames (:mod:`tracker.results.data`, loaded with ``notes=True``
+for the record) and reuse the merit view's verdicts, so the printed page can never disagree with the
+results page. Every value from the database (names, notes, rationales, criterion texts) reaches the
+page through Jinja2 with autoescaping on: a note containing ``<script>`` prints as text.
+
+The feedback summary is for the candidate: it names no board member and shows nothing about other
+candidates, only this candidate's verdict per criterion and the board's consensus rationale.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from tracker.models import utcnow
+from tracker.reports.strings import words
+from tracker.results.data import PostingFrames
+from tracker.results.merit import CONSENSUS, MEAN, MET, NOT_ASSESSED, NOT_MET, PENDING, merit_view
+
+KINDS = ("record", "feedback")
+
+
+class ReportError(ValueError):
+    """The report cannot be produced from these frames; the message says what to change."""
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("tracker.reports", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _when(value: Any) -> str:
+    """``2026-03-02 09:00`` (UTC), or an empty string for a missing date."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return stamp.tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
+
+
+def _day(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _number(value: float, lang: str = "en") -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _criterion_text(row: Any, lang: str) -> str:
+    first, second = (row["text_fr"], row["text_en"]) if lang == "fr" else (row["text_en"], row["text_fr"])
+    return _text(first) or _text(second)
+
+
+def _candidate_row(frames: PostingFrames, candidate_id: int) -> pd.Series:
+    rows = frames.candidates[frames.candidates["candidate_id"] == candidate_id]
+    if rows.empty:
+        raise ReportError(f"Candidate {candidate_id} is not in posting {frames.posting.translation_key}.")
+    return rows.iloc[0]
+
+
+def _verdict(cell: Any, w: dict[str, str]) -> tuple[str, str, str]:
+    """(css class, verdict words, why) for one merit cell."""
+    if cell["kind"] != "essential":
+        return "asset", w["verdict_asset"], ""
+    verdict = cell["verdict"]
+    why = ""
+    if verdict == PENDING:
+        reason = cell["verdict_reason"]
+        why = w.get(f"reason_{reason}", "").format(n=int(cell["min_raters"]))
+    css = {MET: "met", NOT_MET: "not-met"}.get(verdict, "pending")
+    return css, w[f"verdict_{verdict}"], why
+
+
+def _basis(cell: Any, w: dict[str, str], lang: str) -> tuple[str, str]:
+    """(value, basis words) of a merit cell."""
+    source = cell["source"]
+    if source == CONSENSUS:
+        return _number(cell["value"], lang), w["basis_consensus"]
+    if source == MEAN:
+        return _number(cell["value"], lang), w["basis_mean"].format(n=int(cell["n_ratings"]))
+    if source == NOT_ASSESSED:
+        return "—", w["basis_not_assessed"]
+    return "—", w["basis_none"]
+
+
+def _common(frames: PostingFrames, candidate_id: int, lang: str, now: datetime | None) -> dict[str, Any]:
+    w = words(lang)
+    cand = _candidate_row(frames, candidate_id)
+    info = frames.posting
+    language = _text(cand["language"])
+    return {
+        "lang": lang if lang in ("en", "fr") else "en",
+        "w": w,
+        "posting": {
+            "title": info.title(lang),
+            "key": info.translation_key,
+            "rubric_version": info.rubric_version,
+            "opened": _day(info.opened_on),
+            "closed": _day(info.closed_on),
+        },
+        "candidate": {
+            "name": _text(cand["name"]),
+            "label": _text(cand["label"]),
+            "status": w.get(f"status_{cand['status']}", _text(cand["status"])),
+            "language": w.get(f"lang_{language}", language),
+        },
+        "generated": w["generated"].format(date=_when(now or utcnow())),
+    }
+
+
+def _criterion_blocks(frames: PostingFrames, candidate_id: int, lang: str) -> tuple[list[dict[str, Any]], Any]:
+    """One block per current criterion (essentials first): merit cell, verdict and consensus."""
+    w = words(lang)
+    view = merit_view(_only(frames, candidate_id))
+    cells = view.cells.set_index("criterion_id")
+    consensus = frames.consensus[frames.consensus["candidate_id"] == candidate_id]
+    blocks = []
+    for crit in view.criteria.to_dict("records"):
+        cell = cells.loc[crit["criterion_id"]]
+        value, basis = _basis(cell, w, lang)
+        css, verdict, why = _verdict(cell, w)
+        agreed = consensus[consensus["lineage"] == crit["lineage"]].sort_values("rubric_version")
+        agreed_row = agreed.iloc[-1] if not agreed.empty else None
+        blocks.append(
+            {
+                "number": int(crit["number"]),
+                "lineage": crit["lineage"],
+                "kind": w["essential"] if crit["kind"] == "essential" else w["asset"],
+                "is_essential": crit["kind"] == "essential",
+                "text": _criterion_text(crit, lang),
+                "pass_mark": int(crit["pass_mark"]),
+                "weight": _number(float(crit["weight"]), lang),
+                "min_raters": int(crit["min_raters"]),
+                "value": value,
+                "basis": basis,
+                "older": bool(cell["older_version"]),
+                "verdict_class": css,
+                "verdict": verdict,
+                "why": why,
+                "consensus": None if agreed_row is None else _consensus(agreed_row, w),
+            }
+        )
+    summary = view.table.iloc[0] if not view.table.empty else None
+    return blocks, summary
+
+
+def _consensus(row: Any, w: dict[str, str]) -> dict[str, Any]:
+    rating = w["not_assessed"] if bool(row["not_assessed"]) or pd.isna(row["rating"]) else str(int(row["rating"]))
+    return {
+        "rating": rating,
+        "rationale": _text(row["rationale"]),
+        "by": w["decided_by"].format(name=_text(row["decided_by"]) or "—", date=_when(row["decided_at"])),
+    }
+
+
+def _only(frames: PostingFrames, candidate_id: int) -> PostingFrames:
+    """The frames narrowed to one candidate, so nothing about others can reach a page."""
+
+    def keep(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        return None if frame is None else frame[frame["candidate_id"] == candidate_id].reset_index(drop=True)
+
+    return PostingFrames(
+        posting=frames.posting,
+        candidates=keep(frames.candidates),
+        criteria=frames.criteria,
+        consensus=keep(frames.consensus),
+        scores=keep(frames.scores),
+        scorecards=keep(frames.scorecards),
+        declarations=keep(frames.declarations),
+        panel=frames.panel,
+        levels=frames.levels,
+        ratings=keep(frames.ratings),
+    )
+
+
+def _essentials_words(summary: Any, w: dict[str, str]) -> tuple[str, str]:
+    if summary is None:
+        return "pending", w["essentials_pending"]
+    verdict = summary["essentials_verdict"]
+    css = {MET: "met", NOT_MET: "not-met"}.get(verdict, "pending")
+    return css, w[f"essentials_{verdict}"]
+
+
+def record_context(
+    frames: PostingFrames, candidate_id: int, *, lang: str = "en", now: datetime | None = None
+) -> dict[str, Any]:
+    """Everything the record of decision prints, as plain values."""
+    scores = frames.need("scores")
+    if "notes" not in scores.columns:
+        raise ReportError(
+            "The record of decision prints every evidence note: load the posting with "
+            "load_posting_frames(..., notes=True)."
+        )
+    w = words(lang)
+    context = _common(frames, candidate_id, lang, now)
+    blocks, summary = _criterion_blocks(frames, candidate_id, lang)
+    mine = scores[scores["candidate_id"] == candidate_id]
+    by_lineage = {b["lineage"]: b for b in blocks}
+    criteria = frames.criteria.set_index("criterion_id")
+    cards = frames.need("scorecards")
+    cards = cards[cards["candidate_id"] == candidate_id]
+    on_panel = dict(zip(cards["interviewer_id"], cards["on_panel"], strict=True))
+    removed: list[dict[str, Any]] = []
+    for block in blocks:
+        block["ratings"] = []
+    current_version = frames.posting.rubric_version
+    for score in mine.sort_values(["interviewer", "rubric_version"], kind="stable").to_dict("records"):
+        crit = criteria.loc[score["criterion_id"]]
+        line = {
+            "interviewer": _text(score["interviewer"]),
+            "former": not bool(on_panel.get(score["interviewer_id"], True)),
+            "rating": w["not_assessed"] if bool(score["not_assessed"]) or pd.isna(score["rating"])
+            else str(int(score["rating"])),
+            "notes": _text(score["notes"]),
+            "older": (
+                w["older_version"].format(version=int(score["rubric_version"]))
+                if current_version is not None and int(score["rubric_version"]) < current_version
+                else ""
+            ),
+        }  # fmt: skip
+        block = by_lineage.get(score["lineage"])
+        if block is not None:
+            block["ratings"].append(line)
+        else:
+            removed.append({**line, "criterion": f"{int(crit['number'])}. {_criterion_text(crit, lang)}"})
+
+    declarations = frames.need("declarations")
+    declared = declarations[declarations["candidate_id"] == candidate_id].set_index("user_id")
+    panel = []
+    for member in frames.panel.to_dict("records"):
+        row = declared.loc[member["user_id"]] if member["user_id"] in declared.index else None
+        panel.append(
+            {
+                "name": _text(member["display_name"]),
+                "chair": bool(member["is_chair"]),
+                "declared": row is not None,
+                "conflict": None if row is None else (w["yes"] if bool(row["has_conflict"]) else w["no"]),
+                "conflict_note": "" if row is None else _text(row["conflict_note"]),
+                "language": "" if row is None else w.get(f"lang_{row['language']}", _text(row["language"])),
+                "declared_at": "" if row is None else _when(row["declared_at"]),
+            }
+        )
+    scorecards = [
+        {
+            "interviewer": _text(card["interviewer"]),
+            "former": not bool(card["on_panel"]),
+            "status": w.get(f"card_{card['status']}", _text(card["status"])),
+            "recommendation": w.get(f"rec_{card['recommendation']}", "") if _text(card["recommendation"]) else "",
+            "overall_notes": _text(card["overall_notes"]),
+            "started": _when(card["created_at"]),
+            "submitted": _when(card["submitted_at"]),
+            "reopened": _when(card["reopened_at"]),
+            "reopen_reason": _text(card["reopen_reason"]),
+        }
+        for card in cards.sort_values("interviewer", kind="stable").to_dict("records")
+    ]
+    cand = _candidate_row(frames, candidate_id)
+    decision = _text(cand["decision"])
+    css, essentials = _essentials_words(summary, w)
+    total = None if summary is None or pd.isna(summary["weighted_total"]) else _number(summary["weighted_total"], lang)
+    context.update(
+        {
+            "title": w["record_title"],
+            "panel": panel,
+            "scorecards": scorecards,
+            "criteria": blocks,
+            "removed": removed,
+            "essentials_class": css,
+            "essentials": essentials,
+            "weighted_total": total,
+            "decision": None if not decision else {
+                "outcome": w.get(f"decision_{decision}", decision),
+                "rationale": _text(cand["decision_rationale"]),
+                "by": w["decided_by"].format(name=_text(cand["decided_by"]) or "—", date=_when(cand["decided_at"])),
+            },
+        }  # fmt: skip
+    )
+    return context
+
+
+def feedback_context(
+    frames: PostingFrames, candidate_id: int, *, lang: str = "en", now: datetime | None = None
+) -> dict[str, Any]:
+    """What the feedback summary prints: verdicts and the board's rationale, no names, no other candidate."""
+    w = words(lang)
+    context = _common(frames, candidate_id, lang, now)
+    blocks, summary = _criterion_blocks(frames, candidate_id, lang)
+    css, essentials = _essentials_words(summary, w)
+    context.update(
+        {
+            "title": w["feedback_title"],
+            "criteria": [
+                {
+                    "number": b["number"], "kind": b["kind"], "is_essential": b["is_essential"], "text": b["text"],
+                    "verdict_class": b["verdict_class"], "verdict": b["verdict"], "why": b["why"],
+                    "rationale": b["consensus"]["rationale"] if b["consensus"] else "",
+                }  # fmt: skip
+                for b in blocks
+            ],
+            "essentials_class": css,
+            "essentials": essentials,
+        }
+    )
+    return context
+
+
+def render_record(frames: PostingFrames, candidate_id: int, *, lang: str = "en", now: datetime | None = None) -> str:
+    """The printable record of decision of one candidate (HTML)."""
+    return _environment().get_template("record.html.j2").render(record_context(frames, candidate_id, lang=lang, now=now))
+
+
+def render_feedback(frames: PostingFrames, candidate_id: int, *, lang: str = "en", now: datetime | None = None) -> str:
+    """The printable feedback summary of one candidate (HTML)."""
+    context = feedback_context(frames, candidate_id, lang=lang, now=now)
+    return _environment().get_template("feedback.html.j2").render(context)
+
+
+def render(
+    frames: PostingFrames, candidate_id: int, *, kind: str = "record", lang: str = "en", now: datetime | None = None
+) -> str:
+    if kind not in KINDS:
+        raise ReportError(f"Unknown report kind {kind!r}: choose one of {', '.join(KINDS)}.")
+    renderer = render_record if kind == "record" else render_feedback
+    return renderer(frames, candidate_id, lang=lang, now=now)
+
+
+def report_filename(frames: PostingFrames, candidate_id: int, *, kind: str, lang: str) -> str:
+    """A file name without personal information: posting key, anonymised label, kind and language."""
+    label = _text(_candidate_row(frames, candidate_id)["label"]) or f"candidate-{candidate_id}"
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{frames.posting.translation_key}-{label}".lower()).strip("-")
+    return f"{slug}-{kind}-{lang}.html"
