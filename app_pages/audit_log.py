@@ -54,13 +54,16 @@ posting_id = top[0].selectbox(
     _("Posting"), [None, *choosable], key="audit_posting",
     format_func=lambda pid: _("All postings") if pid is None else f"{common.posting_title(choosable[pid])} · {keys[pid]}",
 )
-action = top[1].selectbox(
-    _("Action"), [None, *ACTION_FAMILIES], key="audit_action", accept_new_options=True,
-    format_func=lambda a: _("All actions") if a is None else (common.label(ACTION_FAMILIES, a) if a in ACTION_FAMILIES else a),
-    help=_("A kind of action, or type the start of an action name such as rubric.lock."),
+family = top[1].selectbox(
+    _("Kind of action"), [None, *ACTION_FAMILIES], key="audit_action",
+    format_func=lambda a: _("All actions") if a is None else common.label(ACTION_FAMILIES, a),
 )
-who = top[2].text_input(_("Person's e-mail contains"), key="audit_actor")
+typed_action = top[2].text_input(
+    _("Action name starts with"), key="audit_action_name", placeholder="rubric.lock",
+    help=_("For one precise action; when filled, it replaces the kind of action."),
+)
 bottom = st.columns([3, 2, 2])
+who = bottom[2].text_input(_("Person's e-mail contains"), key="audit_actor")
 today = date.today()
 period = bottom[0].date_input(_("Between"), value=(today - timedelta(days=30), today), key="audit_period", format="YYYY-MM-DD")
 limit = bottom[1].selectbox(_("At most"), LIMITS, index=1, key="audit_limit")
@@ -73,7 +76,7 @@ since = datetime.combine(start, time.min, UTC) if start else None
 until = datetime.combine(end + timedelta(days=1), time.min, UTC) if end else None
 
 events = frame.service_call(
-    audit.list_events, actor, posting_id=posting_id, action=(action or "").strip() or None,
+    audit.list_events, actor, posting_id=posting_id, action=typed_action.strip() or family,
     actor_email=who.strip() or None, since=since, until=until, limit=limit,
 )
 if events is None:

@@ -2,6 +2,8 @@
 guide, locking, rebuilding the criteria from other sections of the posting, and the source posting
 shown safely. Admins and the posting's manager."""
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -50,9 +52,44 @@ for warning in view.warnings:
     st.warning(frame.escape_markdown(warning))
 
 
+def has_edits(editor_key: str) -> bool:
+    state = st.session_state.get(editor_key)
+    return isinstance(state, dict) and any(state.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
+
+
+def editing_base(kind: str, make: Callable[[], pd.DataFrame]) -> tuple[pd.DataFrame, int, str]:
+    """The table as it was when this person started editing, the rubric version it came from, the editor key.
+
+    The editor is built from that snapshot, not from a fresh read: a fresh table would give the editor a
+    new identity and silently drop the edits typed so far whenever someone else saves the rubric.
+    Saving sends the snapshot's version, so a save over someone else's change is refused, not merged.
+    """
+    store = f"rubric_base_{kind}_{view.id}"
+    base = st.session_state.get(store)
+    if base is not None and base[0] != view.version and not has_edits(f"rubric_{kind}_{view.id}_{base[0]}"):
+        base = None  # nothing typed yet: simply show the newest version
+    if base is None:
+        base = (view.version, make())
+        st.session_state[store] = base
+    version, table = base
+    editor_key = f"rubric_{kind}_{view.id}_{version}"
+    if version != view.version:
+        st.warning(
+            _("Someone else saved this rubric after you started editing. Your edits are still in the table below, "
+              "but saving them would overwrite the other change, so it is refused: note them, then reload.")
+        )
+        if st.button(_("Drop my edits and reload"), key=f"rubric_reload_{kind}"):
+            st.session_state.pop(store, None)
+            st.session_state.pop(editor_key, None)
+            st.rerun()
+    return table, version, editor_key
+
+
 def saved(result: rubrics.RubricView | None, message: str) -> None:
     if result is None:
         return
+    for key in [k for k in st.session_state if str(k).startswith("rubric_base_") and str(k).endswith(f"_{view.id}")]:
+        del st.session_state[key]
     if result.version_number != view.version_number:
         message += " " + _("It is version {version}.", version=result.version_number)
     common.flash(message)
@@ -77,9 +114,10 @@ with tab_criteria:
           "Change the numbers in the Order column to reorder; add a row at the bottom; select rows and delete them "
           "to remove criteria.")
     )
+    criteria_table, criteria_version, criteria_key = editing_base("criteria", lambda: tables.criteria_frame(view))
     edited = st.data_editor(
-        tables.criteria_frame(view),
-        key=f"rubric_criteria_{view.id}_{view.version}",
+        criteria_table,
+        key=criteria_key,
         num_rows="dynamic",
         hide_index=True,
         column_order=[c for c in tables.CRITERIA_COLUMNS if c != "id"],
@@ -101,7 +139,7 @@ with tab_criteria:
     if st.button(save_label(_("Save the criteria")), type="primary", key="rubric_save_criteria"):
         edits = tables.criteria_edits(edited, view, default_pass_mark=default_pass)
         result = frame.service_call(
-            rubrics.save_criteria, actor, rubric_id=view.id, criteria=edits, expected_version=view.version,
+            rubrics.save_criteria, actor, rubric_id=view.id, criteria=edits, expected_version=criteria_version,
             write=True, messages=CONFLICT,
         )
         saved(result, _("The criteria are saved."))
@@ -123,9 +161,10 @@ with tab_scale:
         _("The levels every criterion is rated on, with a label and a descriptor in each language. "
           "Values are whole numbers from 0 to 10.")
     )
+    levels_table, levels_version, levels_key = editing_base("levels", lambda: tables.levels_frame(view))
     edited_levels = st.data_editor(
-        tables.levels_frame(view),
-        key=f"rubric_levels_{view.id}_{view.version}",
+        levels_table,
+        key=levels_key,
         num_rows="dynamic",
         hide_index=True,
         column_config={
@@ -139,7 +178,7 @@ with tab_scale:
     if st.button(save_label(_("Save the rating scale")), type="primary", key="rubric_save_scale"):
         result = frame.service_call(
             rubrics.save_scale, actor, rubric_id=view.id, levels=tables.level_edits(edited_levels),
-            expected_version=view.version, write=True, messages=CONFLICT,
+            expected_version=levels_version, write=True, messages=CONFLICT,
         )
         saved(result, _("The rating scale is saved."))
 
@@ -162,9 +201,12 @@ with tab_guide:
 
         chosen_id = st.selectbox(_("Criterion"), list(by_id), format_func=criterion_label, key=f"rubric_guide_choice_{view.id}")
         chosen = by_id[chosen_id]
+        guide_table, guide_version, guide_key = editing_base(
+            f"guide_{chosen.id}", lambda: tables.guide_frame(view, chosen, frame.current_lang())
+        )
         edited_guide = st.data_editor(
-            tables.guide_frame(view, chosen, frame.current_lang()),
-            key=f"rubric_guide_{view.id}_{view.version}_{chosen.id}",
+            guide_table,
+            key=guide_key,
             num_rows="fixed",
             hide_index=True,
             disabled=["level", "label"],
@@ -179,7 +221,7 @@ with tab_guide:
             result = frame.service_call(
                 rubrics.save_criteria, actor, rubric_id=view.id,
                 criteria=tables.with_guide(view, chosen.id, tables.guide_descriptors(edited_guide)),
-                expected_version=view.version, write=True, messages=CONFLICT,
+                expected_version=guide_version, write=True, messages=CONFLICT,
             )
             saved(result, _("The rating guide of criterion {number} is saved.", number=chosen.number))
 
@@ -262,8 +304,8 @@ with tab_versions:
                     _("Version"): [v.version_number for v in versions],
                     _("Status"): [common.label(common.RUBRIC_STATUS_LABELS, v.status) for v in versions],
                     _("Criteria"): [len(v.criteria) for v in versions],
-                    _("Created"): [common.format_moment(v.created_at) for v in versions],
-                    _("Locked"): [common.format_moment(v.locked_at) for v in versions],
+                    _("Created on"): [common.format_moment(v.created_at) for v in versions],
+                    _("Locked on"): [common.format_moment(v.locked_at) for v in versions],
                 }
             ),
             hide_index=True,

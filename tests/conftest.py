@@ -10,10 +10,12 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import subprocess
 import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -22,12 +24,14 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
+from factories import World, build_world  # noqa: E402
 from pg_server import PostgresServer, PostgresUnavailable, start_server  # noqa: E402
 
 from tracker.db import dispose_engines, make_engine  # noqa: E402
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_TEMPLATE = "tracker_template"
+# Fixtures parametrised over ["sqlite", "postgres"]; their PostgreSQL cases get the ``postgres`` marker.
+POSTGRES_PARAMS = ("db_url", "matrix", "empty_url")
 _db_counter = itertools.count(1)
 
 
@@ -39,17 +43,24 @@ def engine_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+def postgres_unavailable(reason: str) -> NoReturn:
+    """Skip loudly (a warning in the summary) — or fail when CI=true, where the server must exist."""
+    message = f"PostgreSQL tests cannot run: {reason}"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(message + " (CI=true: a missing database server is a failure, not a skip)")
+    warnings.warn(message, stacklevel=2)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
-    """The session's PostgreSQL server; skips loudly when it cannot run here, fails under CI=true."""
+    """The session's PostgreSQL server, stopped when the session ends."""
     try:
         server = start_server()
     except (PostgresUnavailable, OSError) as exc:
-        message = f"PostgreSQL tests cannot run: {exc}"
-        if IN_CI:
-            pytest.fail(message + " (CI=true: a missing database server is a failure, not a skip)")
-        warnings.warn(message, stacklevel=1)
-        pytest.skip(message)
+        postgres_unavailable(str(exc))
+    except subprocess.CalledProcessError as exc:
+        postgres_unavailable(f"{' '.join(map(str, exc.cmd))} failed: {(exc.stderr or exc.stdout or '').strip()[-500:]}")
     try:
         yield server
     finally:
@@ -106,7 +117,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Tests running on the PostgreSQL parameter carry the ``postgres`` marker (so `-m "not postgres"` works).
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("db_url") == "postgres":
+        if callspec is not None and any(callspec.params.get(name) == "postgres" for name in POSTGRES_PARAMS):
             item.add_marker(pytest.mark.postgres)
 
 
@@ -127,3 +138,9 @@ def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    """``factories.build_world`` on the parametrised engine: admin, two managers, a panel, candidates."""
+    return build_world(engine)

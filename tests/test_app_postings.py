@@ -52,17 +52,17 @@ def world(app_engine: Engine) -> World:
     return build_world(app_engine)
 
 
-def upload(at, files: list[tuple[str, bytes]]):  # noqa: ANN001, ANN201 - AppTest types
+def upload(at, files: list[tuple[str, bytes]]):
     at.file_uploader[0].set_value([(name, data, "text/markdown") for name, data in files]).run()
     return click(at, "Import the uploaded files")
 
 
-def table_with(at, column: str):  # noqa: ANN001, ANN201
+def table_with(at, column: str):
     """The first table of the page that has ``column`` (AppTest does not expose dataframe keys)."""
     return next(df.value for df in at.dataframe if column in df.value.columns)
 
 
-def report_rows(at) -> list[dict]:  # noqa: ANN001
+def report_rows(at) -> list[dict]:
     return table_with(at, "Criteria found").to_dict("records")
 
 

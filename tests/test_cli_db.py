@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from factories import build_world, make_scorecard
 from sqlmodel import select
 from test_services_postings import write_pair
@@ -30,7 +30,7 @@ def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str
     dispose_engines()
 
 
-def run(*args: str, input: str | None = None) -> "CliRunner.invoke":  # type: ignore[valid-type]
+def run(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 

@@ -107,3 +107,17 @@ def test_foreign_keys_are_enforced(engine: Any) -> None:
 def test_missing_database_folder_gives_a_clear_message(tmp_path: Path) -> None:
     with pytest.raises(DatabaseUnavailableError, match="does not exist"):
         make_engine(f"sqlite:///{tmp_path / 'nowhere' / 'db.sqlite3'}")
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", "fail"), ("", "skip")])
+def test_missing_postgres_fails_under_ci_and_skips_loudly_elsewhere(monkeypatch: pytest.MonkeyPatch, ci: str, outcome: str) -> None:
+    from conftest import postgres_unavailable
+
+    monkeypatch.setenv("CI", ci)
+    expected = pytest.fail.Exception if outcome == "fail" else pytest.skip.Exception
+    with pytest.raises(expected, match="PostgreSQL tests cannot run: no binaries"):
+        if outcome == "skip":
+            with pytest.warns(UserWarning, match="cannot run"):
+                postgres_unavailable("no binaries")
+        else:
+            postgres_unavailable("no binaries")

@@ -41,11 +41,11 @@ def frames():
 
 
 def test_each_rating_is_compared_with_the_other_members_mean(frames) -> None:
-    deviations = rating_deviations(frames).set_index(["candidate_id", "lineage", "interviewer_id"])["deviation"]
-    assert deviations.loc[(1, "lineage-1", 1)] == pytest.approx(1.5)
-    assert deviations.loc[(1, "lineage-1", 2)] == pytest.approx(-1.5)
-    assert deviations.loc[(1, "lineage-1", 3)] == pytest.approx(0.0)
-    assert deviations.loc[(1, "lineage-2", 1)] == pytest.approx(0.0)
+    deviations = rating_deviations(frames).set_index(["candidate_id", "criterion_id", "interviewer_id"])["deviation"]
+    assert deviations.loc[(1, 11, 1)] == pytest.approx(1.5)
+    assert deviations.loc[(1, 11, 2)] == pytest.approx(-1.5)
+    assert deviations.loc[(1, 11, 3)] == pytest.approx(0.0)
+    assert deviations.loc[(1, 12, 1)] == pytest.approx(0.0)
     assert len(deviations) == 5  # candidate 2's lone ratings have nobody to compare with
 
 

@@ -4,6 +4,7 @@ sit apart, and nothing — no service, no SQL — can change or delete an event.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from factories import build_world
 from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
-from test_services_permissions import ACTORS, CASES, build_ctx
+from test_services_permissions import ACTORS, CASES, Ctx, shared_ctx
 
 from tracker.db import read_session, write_session
 from tracker.models import AuditEvent, AuditPersonalData, Candidate
@@ -37,10 +38,15 @@ def _count(s: Session) -> int:
     return s.exec(select(func.count()).select_from(AuditEvent)).one()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def matrix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Ctx]]:
+    yield from shared_ctx(request, tmp_path_factory)
+
+
 @pytest.mark.parametrize("case", WRITES)
-def test_every_service_write_records_an_audit_event(engine: Any, case: str) -> None:
+def test_every_service_write_records_an_audit_event(matrix: tuple[Any, Ctx], case: str) -> None:
+    engine, ctx = matrix
     op, allowed = CASES[case]
-    ctx = build_ctx(engine)
     actor_name = next(a for a in ACTORS if a in allowed)
     with Session(engine) as s:
         before = _count(s)

@@ -9,17 +9,18 @@ next one sees. A refused call must raise ``PermissionDeniedError`` and leave no 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pytest
+from conftest import new_pg_db, new_sqlite_db
 from factories import World, build_world, criteria_of, make_candidate, make_declaration, make_scorecard, rubric_of
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tracker.db import write_session
+from tracker.db import make_engine, write_session
 from tracker.models import AuditEvent, Candidate, Role, Scorecard, ScorecardStatus
 from tracker.services import (
     PermissionDeniedError,
@@ -212,10 +213,33 @@ def _audit_count(s: Session) -> int:
     return s.exec(select(func.count()).select_from(AuditEvent)).one()
 
 
+def shared_ctx(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Ctx]]:
+    """One migrated database per backend for a whole module: every attempt is rolled back, so the
+    state each case starts from is the same, and building it once keeps the matrix fast."""
+    if request.param == "sqlite":
+        url = new_sqlite_db(request.getfixturevalue("sqlite_template"), tmp_path_factory.mktemp("matrix"))
+        name = None
+    else:
+        server = request.getfixturevalue("pg_server")
+        name, url = new_pg_db(server, request.getfixturevalue("pg_template"))
+    engine = make_engine(url)
+    try:
+        yield engine, build_ctx(engine)
+    finally:
+        engine.dispose()
+        if name is not None:
+            server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def matrix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Ctx]]:
+    yield from shared_ctx(request, tmp_path_factory)
+
+
 @pytest.mark.parametrize("case", list(CASES))
-def test_permission_matrix(engine: Any, case: str) -> None:
+def test_permission_matrix(matrix: tuple[Any, Ctx], case: str) -> None:
+    engine, ctx = matrix
     op, allowed = CASES[case]
-    ctx = build_ctx(engine)
     mismatches = []
     for name in ACTORS:
         actor = ctx.world.actor(name)

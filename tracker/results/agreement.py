@@ -26,7 +26,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from tracker.results.data import PostingFrames
+from tracker.results.data import PostingFrames, current_ratings
 
 SPREAD_FLAG = 2
 GOOD = 0.800
@@ -99,44 +99,38 @@ def reading(value: float) -> str:
     return READING_POOR
 
 
-def alpha_from_ratings(
-    units: pd.Series | list, ratings: pd.Series | list, *, level: str = "ordinal"
-) -> AlphaResult:
+def alpha_from_ratings(units: pd.Series | list, ratings: pd.Series | list, *, level: str = "ordinal") -> AlphaResult:
     """Krippendorff's alpha of ratings given as parallel ``units`` and ``ratings`` (missing ratings dropped).
 
     Units with a single rating are not pairable and do not count, as in Krippendorff's definition.
     """
-    frame = pd.DataFrame({"unit": list(units), "rating": pd.to_numeric(pd.Series(list(ratings)), errors="coerce")})
-    frame = frame.dropna(subset=["rating"])
-    total = len(frame)
+    unit_codes = pd.factorize(pd.Series(units, dtype=object) if isinstance(units, list) else units)[0]
+    values = pd.to_numeric(pd.Series(ratings, dtype=object) if isinstance(ratings, list) else ratings, errors="coerce")
+    values = np.asarray(values, dtype=float)
+    present = ~np.isnan(values) & (unit_codes >= 0)
+    unit_codes, values = unit_codes[present], values[present]
+    total = int(len(values))
     if total == 0:
         return AlphaResult(UNDEFINED, None, None, REASON_NO_RATINGS, 0, 0, 0)
-    per_unit = frame.groupby("unit")["rating"].transform("size")
-    pairable = frame[per_unit >= 2]
-    if pairable.empty:
+    pairable_mask = np.bincount(unit_codes)[unit_codes] >= 2
+    if not pairable_mask.any():
         return AlphaResult(UNDEFINED, None, None, REASON_SINGLE_RATER, 0, 0, total)
-    n_units = int(pairable["unit"].nunique())
-    if pairable["rating"].nunique() < 2:
-        return AlphaResult(UNDEFINED, None, None, REASON_NO_VARIATION, len(pairable), n_units, total)
-    counts = pd.crosstab(pairable["unit"], pairable["rating"])
+    units_kept, unit_index = np.unique(unit_codes[pairable_mask], return_inverse=True)
+    domain, value_index = np.unique(values[pairable_mask], return_inverse=True)
+    pairable = int(pairable_mask.sum())
+    if len(domain) < 2:
+        return AlphaResult(UNDEFINED, None, None, REASON_NO_VARIATION, pairable, len(units_kept), total)
+    # Units x values count table (Krippendorff's "values by units" matrix).
+    counts = np.bincount(unit_index * len(domain) + value_index, minlength=len(units_kept) * len(domain))
     value = float(
         krippendorff.alpha(
-            value_counts=counts.to_numpy(),
-            value_domain=np.asarray(counts.columns, dtype=float),
+            value_counts=counts.reshape(len(units_kept), len(domain)),
+            value_domain=domain,
             level_of_measurement=level,
         )
     )
-    return AlphaResult(DEFINED, value, reading(value), None, len(pairable), n_units, total)
-
-
-def _current_ratings(frames: PostingFrames) -> pd.DataFrame:
-    """Submitted, rated (not "not assessed") scores mapped to the current criteria by lineage."""
-    crit = frames.current_criteria[["criterion_id", "lineage", "number", "kind"]]
-    scores = frames.need("scores")
-    rated = scores[scores["rating"].notna() & ~scores["not_assessed"].astype(bool)]
-    rated = rated[["candidate_id", "interviewer_id", "lineage", "rating"]].merge(crit, on="lineage", how="inner")
-    rated["rating"] = rated["rating"].astype(float)
-    return rated
+    n_units = len(units_kept)
+    return AlphaResult(DEFINED, value, reading(value), None, pairable, n_units, total)
 
 
 def rating_spread(frames: PostingFrames) -> pd.DataFrame:
@@ -144,9 +138,12 @@ def rating_spread(frames: PostingFrames) -> pd.DataFrame:
 
     ``spread`` is missing (and never flagged) with a single rating: one opinion cannot disagree.
     """
-    rated = _current_ratings(frames)
-    grouped = rated.groupby(["candidate_id", "criterion_id", "number", "kind"], sort=True)["rating"]
+    rated = current_ratings(frames)
+    grouped = rated.groupby(["candidate_id", "criterion_id"], sort=True)["rating"]
     out = grouped.agg(n_ratings="count", low="min", high="max").reset_index()
+    info = frames.current_criteria.set_index(frames.current_criteria["criterion_id"].astype(int))
+    out.insert(2, "number", info["number"].astype(int).reindex(out["criterion_id"].to_numpy()).to_numpy())
+    out.insert(3, "kind", info["kind"].astype(object).reindex(out["criterion_id"].to_numpy()).to_numpy())
     out["spread"] = (out["high"] - out["low"]).where(out["n_ratings"] >= 2)
     out["flagged"] = (out["spread"] >= SPREAD_FLAG).fillna(False).astype(bool)
     return out
@@ -163,12 +160,15 @@ class AgreementSummary:
 
 def agreement_summary(frames: PostingFrames, *, level: str = "ordinal") -> AgreementSummary:
     """Alpha per posting (units: candidate x criterion) and per criterion (units: candidates)."""
-    rated = _current_ratings(frames)
-    unit = rated["candidate_id"].astype(str) + ":" + rated["lineage"].astype(str)
-    posting = alpha_from_ratings(unit, rated["rating"], level=level)
+    rated = current_ratings(frames)
+    unit = rated["candidate_id"].to_numpy() * (int(rated["criterion_id"].max()) + 1 if len(rated) else 1) + rated[
+        "criterion_id"
+    ].to_numpy()
+    posting = alpha_from_ratings(pd.Series(unit), rated["rating"], level=level)
+    by_criterion = dict(tuple(rated.groupby("criterion_id", sort=False)))
     rows = []
     for crit in frames.current_criteria.itertuples(index=False):
-        subset = rated[rated["lineage"] == crit.lineage]
+        subset = by_criterion.get(int(crit.criterion_id), rated.iloc[0:0])
         result = alpha_from_ratings(subset["candidate_id"], subset["rating"], level=level)
         rows.append(
             {

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tracker.results.data import CONFLICT, DRAFT, NOT_STARTED, SUBMITTED, PostingFrames
+from tracker.results.data import CONFLICT, DRAFT, NOT_STARTED, SUBMITTED, PostingFrames, current_ratings
 
 LENIENT = "lenient"
 SEVERE = "severe"
@@ -30,18 +30,9 @@ COLUMNS = [
 
 def rating_deviations(frames: PostingFrames) -> pd.DataFrame:
     """One row per rating that has at least one colleague's rating of the same cell: its deviation."""
-    lineages = set(frames.current_criteria["lineage"])
-    scores = frames.need("scores")
-    rated = scores[scores["rating"].notna() & ~scores["not_assessed"].astype(bool) & scores["lineage"].isin(lineages)]
-    work = pd.DataFrame(
-        {
-            "interviewer_id": rated["interviewer_id"],
-            "candidate_id": rated["candidate_id"],
-            "lineage": rated["lineage"],
-            "rating": rated["rating"].astype(float),
-        }
-    )
-    cell = work.groupby(["candidate_id", "lineage"], sort=False)["rating"]
+    rated = current_ratings(frames)
+    work = rated[["interviewer_id", "candidate_id", "criterion_id", "rating"]].copy()
+    cell = work.groupby(["candidate_id", "criterion_id"], sort=False)["rating"]
     total = cell.transform("sum")
     count = cell.transform("count")
     work = work[count >= 2].copy()

@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from tracker.results.calibration import IN_LINE, LENIENT, NO_DATA, SEVERE
-from tracker.results.data import PostingFrames
+from tracker.results.data import PostingFrames, current_ratings
 from tracker.results.merit import CONSENSUS, MEAN, MET, NOT_ASSESSED, NOT_MET, PENDING, MeritView
 
 Translate = Callable[[str], str]
@@ -175,13 +175,12 @@ def merit_heatmap(
 
 def distribution_data(frames: PostingFrames) -> pd.DataFrame:
     """Count of submitted ratings per current criterion and rating value (every scale value present, 0 if none)."""
-    crit = frames.current_criteria[["lineage", "number"]]
-    scores = frames.need("scores")
-    rated = scores[scores["rating"].notna() & ~scores["not_assessed"].astype(bool)]
-    rated = rated[["lineage", "rating"]].merge(crit, on="lineage")
+    crit = frames.current_criteria
+    rated = current_ratings(frames)
     low, high = frames.scale
-    counts = rated.groupby(["number", "rating"]).size()
-    index = pd.MultiIndex.from_product([crit["number"].tolist(), list(range(low, high + 1))], names=["number", "rating"])
+    counts = rated.assign(rating=rated["rating"].astype(int)).groupby(["number", "rating"]).size()
+    numbers = crit["number"].astype(int).tolist()
+    index = pd.MultiIndex.from_product([numbers, list(range(low, high + 1))], names=["number", "rating"])
     out = counts.reindex(index, fill_value=0).rename("count").reset_index()
     out["criterion"] = [f"C{int(n)}" for n in out["number"]]
     out["rating"] = out["rating"].astype(int)

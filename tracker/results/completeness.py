@@ -36,9 +36,7 @@ def completeness(frames: PostingFrames) -> pd.DataFrame:
     agreed = frames.consensus[["candidate_id", "lineage"]].drop_duplicates()
     grid = frames.candidates[["candidate_id"]].merge(crit, how="cross")
     grid = grid.merge(agreed.assign(agreed=True), on=["candidate_id", "lineage"], how="left")
-    lacking = grid[grid["agreed"].isna()].sort_values("number").groupby("candidate_id")["number"].agg(
-        lambda s: [int(n) for n in s]
-    )
+    lacking = grid[grid["agreed"].isna()].sort_values("number").groupby("candidate_id")["number"].agg(list)
 
     out = frames.candidates[["candidate_id", "label", "name", "status", "decision"]].copy()
     out["decision"] = out["decision"].astype(object).where(out["decision"].notna(), "pending")
@@ -47,7 +45,7 @@ def completeness(frames: PostingFrames) -> pd.DataFrame:
     out["scorecards_submitted"] = ids.map(submitted).fillna(0).astype(int)
     out["drafts"] = [list(v) if isinstance(v, list) else [] for v in ids.map(drafts)]
     out["not_started"] = [list(v) if isinstance(v, list) else [] for v in ids.map(not_started)]
-    out["criteria_without_consensus"] = [list(v) if isinstance(v, list) else [] for v in ids.map(lacking)]
+    out["criteria_without_consensus"] = [[int(n) for n in v] if isinstance(v, list) else [] for v in ids.map(lacking)]
     out["ready"] = (
         (out["scorecards_expected"] > 0)
         & (out["scorecards_submitted"] == out["scorecards_expected"])

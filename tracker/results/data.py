@@ -183,8 +183,11 @@ def load_posting_frames(
 def load_merit_frames(session: Session, actor: Actor, *, posting_id: int) -> PostingFrames:
     """The least the merit view needs: candidates, criteria, per-cell rating aggregates, consensus.
 
-    ``scores``, ``scorecards`` and ``declarations`` are left out (None), which keeps a 2,000-candidate
-    merit view close to the cost of the database's own GROUP BY (see ``bench/results.py``).
+    ``scores``, ``scorecards`` and ``declarations`` are left out (None), and ``candidates`` and
+    ``consensus`` keep only the columns the merit view uses (no decision or consensus rationale, no
+    deciders, no dates), which keeps a 2,000-candidate merit view close to the cost of the database's
+    own GROUP BY (see ``bench/results.py``). Reports and exports of raw scores use
+    :func:`load_posting_frames`.
     """
     return _load(session, actor, posting_id, None, full=False, notes=False)
 
@@ -209,8 +212,11 @@ def _load(
     )
     ids = None if candidate_ids is None else sorted({int(i) for i in candidate_ids})
     criteria = _frame(session, _criteria_query(posting_id, info.rubric_id), CRITERIA_COLUMNS)
-    consensus = _frame(session, _consensus_query(posting_id, ids), _CONSENSUS_QUERY_COLUMNS)
-    consensus = _with_criterion(consensus, criteria)[CONSENSUS_COLUMNS]
+    # The merit view needs neither rationales nor who decided when: the lean load skips those columns.
+    consensus_columns = _CONSENSUS_QUERY_COLUMNS if full else _LEAN_CONSENSUS_QUERY_COLUMNS
+    consensus = _frame(session, _consensus_query(posting_id, ids, detail=full), consensus_columns)
+    consensus = _with_criterion(consensus, criteria)
+    consensus = consensus[[c for c in CONSENSUS_COLUMNS if c in consensus.columns]]
     scores = scorecards = declarations = None
     if full:
         scorecards = _scorecards_frame(session, posting_id, ids)
@@ -223,7 +229,11 @@ def _load(
         declarations = _frame(session, _declarations_query(posting_id, ids), DECLARATION_COLUMNS)
     return PostingFrames(
         posting=info,
-        candidates=_frame(session, _candidates_query(posting_id, ids), CANDIDATE_COLUMNS),
+        candidates=_frame(
+            session,
+            _candidates_query(posting_id, ids, detail=full),
+            CANDIDATE_COLUMNS if full else _LEAN_CANDIDATE_COLUMNS,
+        ),
         criteria=criteria,
         consensus=consensus,
         scores=scores,
@@ -231,7 +241,44 @@ def _load(
         declarations=declarations,
         panel=_frame(session, _panel_query(posting_id), PANEL_COLUMNS),
         levels=_levels_frame(session, info.rubric_id),
-        ratings=_frame(session, _ratings_query(posting_id, ids), RATING_COLUMNS),
+        # With the individual scores at hand, pandas aggregates them faster than a second pass in SQL.
+        ratings=(
+            aggregate_scores(scores)
+            if scores is not None
+            else _frame(session, _ratings_query(posting_id, ids), RATING_COLUMNS)
+        ),
+    )
+
+
+def current_ratings(frames: PostingFrames) -> pd.DataFrame:
+    """Submitted ratings (not "not assessed") mapped to the current criterion with the same lineage.
+
+    Columns: candidate_id, interviewer_id, criterion_id and number of the *current* criterion, kind,
+    rating (float). Ratings on criteria removed from the current rubric are left out. Matching is done
+    on integer ids (a criterion id of any version -> the current id), which keeps 48,000 rows cheap.
+    """
+    current = frames.current_criteria
+    by_lineage = dict(zip(current["lineage"], current["criterion_id"].astype(int), strict=True))
+    to_current = pd.Series(
+        [by_lineage.get(lineage, -1) for lineage in frames.criteria["lineage"]],
+        index=frames.criteria["criterion_id"].astype(int).to_numpy(),
+        dtype=int,
+    )
+    scores = frames.need("scores")
+    rated = scores[scores["rating"].notna() & ~scores["not_assessed"].astype(bool)]
+    mapped = to_current.reindex(rated["criterion_id"].astype(int).to_numpy()).fillna(-1).to_numpy(dtype=int)
+    keep = mapped >= 0
+    info = current.set_index(current["criterion_id"].astype(int))
+    criterion = mapped[keep]
+    return pd.DataFrame(
+        {
+            "candidate_id": rated["candidate_id"].astype(int).to_numpy()[keep],
+            "interviewer_id": rated["interviewer_id"].astype(int).to_numpy()[keep],
+            "criterion_id": criterion,
+            "number": info["number"].astype(int).reindex(criterion).to_numpy(),
+            "kind": info["kind"].astype(object).reindex(criterion).to_numpy(),
+            "rating": rated["rating"].astype(float).to_numpy()[keep],
+        }
     )
 
 
@@ -366,19 +413,25 @@ def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _candidates_query(posting_id: int, ids: list[int] | None) -> Select[Any]:
+_LEAN_CANDIDATE_COLUMNS = CANDIDATE_COLUMNS[:7]  # through "decision": what the merit view shows
+
+
+def _candidates_query(posting_id: int, ids: list[int] | None, *, detail: bool = True) -> Select[Any]:
+    columns: list[Any] = [
+        Candidate.id, Candidate.label, Candidate.label_number, Candidate.name, Candidate.language,
+        Candidate.status, Decision.outcome,
+    ]  # fmt: skip
     decider = aliased(User)
+    if detail:
+        columns += [Decision.rationale, decider.display_name, Decision.decided_at]
     query = (
-        select(
-            Candidate.id, Candidate.label, Candidate.label_number, Candidate.name, Candidate.language,
-            Candidate.status, Decision.outcome, Decision.rationale, decider.display_name,
-            Decision.decided_at,
-        )  # fmt: skip
+        select(*columns)
         .outerjoin(Decision, Decision.candidate_id == Candidate.id)
-        .outerjoin(decider, decider.id == Decision.decided_by_id)
         .where(Candidate.posting_id == posting_id)
         .order_by(Candidate.label_number)
     )
+    if detail:
+        query = query.outerjoin(decider, decider.id == Decision.decided_by_id)
     return query if ids is None else query.where(Candidate.id.in_(ids))
 
 
@@ -440,18 +493,22 @@ def _ratings_query(posting_id: int, ids: list[int] | None) -> Select[Any]:
     )
 
 
-def _consensus_query(posting_id: int, ids: list[int] | None) -> Select[Any]:
+_LEAN_CONSENSUS_QUERY_COLUMNS = ["candidate_id", "criterion_id", "rating", "not_assessed"]
+
+
+def _consensus_query(posting_id: int, ids: list[int] | None, *, detail: bool = True) -> Select[Any]:
+    columns: list[Any] = [Consensus.candidate_id, Consensus.criterion_id, Consensus.rating, Consensus.not_assessed]
     decider = aliased(User)
+    if detail:
+        columns += [Consensus.rationale, Consensus.decided_by_id, decider.display_name, Consensus.decided_at]
     query = (
-        select(
-            Consensus.candidate_id, Consensus.criterion_id, Consensus.rating, Consensus.not_assessed,
-            Consensus.rationale, Consensus.decided_by_id, decider.display_name, Consensus.decided_at,
-        )  # fmt: skip
+        select(*columns)
         .select_from(Consensus)
         .join(Candidate, Candidate.id == Consensus.candidate_id)
-        .outerjoin(decider, decider.id == Consensus.decided_by_id)
         .where(Candidate.posting_id == posting_id)
     )
+    if detail:
+        query = query.outerjoin(decider, decider.id == Consensus.decided_by_id)
     return query if ids is None else query.where(Candidate.id.in_(ids))
 
 

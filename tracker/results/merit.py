@@ -107,26 +107,37 @@ class _Grid:
     consensus_rationale: np.ndarray
 
 
-def _slot_of_criterion(frames: PostingFrames, current: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """For every criterion id of any rubric version: its column in the merit view (by lineage, -1 if
-    the criterion was removed) and whether it belongs to an older version than the current one."""
+def _criterion_lookups(frames: PostingFrames, current: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays indexed by criterion id (any rubric version): its merit-view column (by lineage; -1 for a
+    criterion removed from the current rubric) and whether it belongs to an older version."""
     slot_by_lineage = {lineage: j for j, lineage in enumerate(current["lineage"])}
     crit = frames.criteria
     ids = crit["criterion_id"].astype(int).to_numpy()
-    slots = pd.Series([slot_by_lineage.get(lin, -1) for lin in crit["lineage"]], index=ids, dtype=int)
+    size = int(ids.max()) + 1 if len(ids) else 1
+    slots = np.full(size, -1, dtype=int)
+    slots[ids] = [slot_by_lineage.get(lin, -1) for lin in crit["lineage"]]
+    older = np.zeros(size, dtype=bool)
     version = frames.posting.rubric_version
-    versions = crit["rubric_version"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    older = pd.Series(versions < version if version is not None else np.zeros(len(ids), bool), index=ids)
+    if version is not None:
+        older[ids] = crit["rubric_version"].astype("Float64").fillna(0).to_numpy(dtype=float) < version
     return slots, older
 
 
+def _lookup(table: np.ndarray, ids: np.ndarray, missing: object) -> np.ndarray:
+    inside = (ids >= 0) & (ids < len(table))
+    out = np.full(len(ids), missing, dtype=table.dtype)
+    out[inside] = table[ids[inside]]
+    return out
+
+
 def _positions(
-    candidate_index: pd.Index, slots: pd.Series, candidate_ids: pd.Series, criterion_ids: pd.Series
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    candidate_index: pd.Index, slots: np.ndarray, candidate_ids: pd.Series, criterion_ids: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row (candidate) and column (current criterion) of each record, which to keep, and its criterion ids."""
+    criteria = criterion_ids.astype(int).to_numpy()
     rows = candidate_index.get_indexer(candidate_ids.astype(int).to_numpy())
-    cols = slots.reindex(criterion_ids.astype(int).to_numpy()).fillna(-1).to_numpy(dtype=int)
-    keep = (rows >= 0) & (cols >= 0)
-    return rows, cols, keep
+    cols = _lookup(slots, criteria, -1)
+    return rows, cols, (rows >= 0) & (cols >= 0), criteria
 
 
 def _grid(frames: PostingFrames) -> _Grid:
@@ -134,17 +145,17 @@ def _grid(frames: PostingFrames) -> _Grid:
     candidate_ids = frames.candidates["candidate_id"].astype(int).to_numpy()
     index = pd.Index(candidate_ids)
     n, m = len(candidate_ids), len(current)
-    slots, older = _slot_of_criterion(frames, current)
+    size = n * m
+    slots, older = _criterion_lookups(frames, current)
 
     # Ratings: sum the per-criterion aggregates into their current column (older versions fold in by lineage).
     agg = frames.rating_aggregates
-    rows, cols, keep = _positions(index, slots, agg["candidate_id"], agg["criterion_id"])
+    rows, cols, keep, criteria = _positions(index, slots, agg["candidate_id"], agg["criterion_id"])
     flat = rows[keep] * m + cols[keep]
-    counts = agg["n_ratings"].fillna(0).to_numpy(dtype=float)[keep]
-    sums = agg["rating_sum"].astype("Float64").fillna(0).to_numpy(dtype=float)[keep]
-    not_assessed = agg["n_not_assessed"].fillna(0).to_numpy(dtype=float)[keep]
-    from_older = older.reindex(agg["criterion_id"].astype(int).to_numpy()).fillna(False).to_numpy(bool)[keep]
-    size = n * m
+    counts = agg["n_ratings"].to_numpy(dtype=float, na_value=0)[keep]
+    sums = agg["rating_sum"].to_numpy(dtype=float, na_value=0)[keep]
+    not_assessed = agg["n_not_assessed"].to_numpy(dtype=float, na_value=0)[keep]
+    from_older = _lookup(older, criteria, False)[keep]
     n_ratings = np.bincount(flat, weights=counts, minlength=size).reshape(n, m).astype(int)
     total = np.bincount(flat, weights=sums, minlength=size).reshape(n, m)
     n_na = np.bincount(flat, weights=not_assessed, minlength=size).reshape(n, m).astype(int)
@@ -152,18 +163,19 @@ def _grid(frames: PostingFrames) -> _Grid:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n_ratings > 0, total / np.maximum(n_ratings, 1), np.nan)
 
-    # Consensus: one per cell, the current version's if any, else the latest recorded.
+    # Consensus: one per cell. A cell has at most one per rubric version (one criterion per lineage and
+    # version), so the current version's wins, else the latest version's.
     cons = frames.consensus
-    cons = cons.assign(_version=cons["rubric_version"].astype("Float64").fillna(0)).sort_values(
-        ["_version", "decided_at"], kind="stable", na_position="first"
-    )
-    rows, cols, keep = _positions(index, slots, cons["candidate_id"], cons["criterion_id"])
-    cell = pd.Series(rows * m + cols)[keep]
-    last = ~cell.duplicated(keep="last").to_numpy()
-    picked = np.flatnonzero(keep)[last]
+    rows, cols, keep, criteria = _positions(index, slots, cons["candidate_id"], cons["criterion_id"])
+    version = cons["rubric_version"].to_numpy(dtype=float, na_value=0)
+    candidates_kept = np.flatnonzero(keep)
+    by_version = candidates_kept[np.argsort(version[candidates_kept], kind="stable")]
+    cell = rows[by_version] * m + cols[by_version]
+    _, last_from_end = np.unique(cell[::-1], return_index=True)
+    picked = by_version[len(by_version) - 1 - last_from_end]
     flat = rows[picked] * m + cols[picked]
-    rating = cons["rating"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)[picked]
-    na_flag = cons["not_assessed"].astype(bool).to_numpy()[picked]
+    rating = cons["rating"].to_numpy(dtype=float, na_value=np.nan)[picked]
+    na_flag = cons["not_assessed"].to_numpy(dtype=bool)[picked]
     consensus_rated = np.zeros(size, bool)
     consensus_na = np.zeros(size, bool)
     consensus_rating = np.full(size, np.nan)
@@ -172,10 +184,9 @@ def _grid(frames: PostingFrames) -> _Grid:
     consensus_na[flat] = na_flag
     consensus_rated[flat] = ~na_flag & ~np.isnan(rating)
     consensus_rating[flat] = np.where(na_flag, np.nan, rating)
-    consensus_older[flat] = older.reindex(cons["criterion_id"].astype(int).to_numpy()).fillna(False).to_numpy(bool)[
-        picked
-    ]
-    consensus_rationale[flat] = cons["rationale"].astype(object).to_numpy()[picked]
+    consensus_older[flat] = _lookup(older, criteria, False)[picked]
+    if "rationale" in cons.columns:  # the lean merit load leaves the rationale out
+        consensus_rationale[flat] = cons["rationale"].to_numpy(dtype=object)[picked]
     shape = (n, m)
     return _Grid(
         candidate_ids=candidate_ids,
@@ -384,7 +395,8 @@ def merit_view(frames: PostingFrames, *, anonymised: bool = False) -> MeritView:
     summary = ordering_aid(_summary(grid, verdicts)).drop(columns="candidate_id")
     summary.index = table.index
     table = pd.concat([table, values[crit["column"].tolist()], summary], axis=1)
-    table = table.sort_values(["order", "label_number"], kind="stable").reset_index(drop=True)
+    order = np.lexsort((table["label_number"].to_numpy(dtype=float, na_value=np.inf), table["order"].to_numpy()))
+    table = table.take(order).reset_index(drop=True)
     return MeritView(
         cells=_cells_frame(grid, verdicts), table=table, criteria=crit.reset_index(drop=True), anonymised=anonymised
     )

@@ -193,8 +193,12 @@ def declare(
     declaration.conflict_note = note
     declaration.language = lang
     declaration.declared_at = utcnow()
-    session.add(declaration)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(declaration)
+            session.flush()
+    except IntegrityError as exc:
+        raise ConflictError(f"You declared for {candidate.label} in another window a moment ago; reload the page.") from exc
     record_event(
         session, actor, action="declaration.conflict" if has_conflict else "declaration.no_conflict",
         entity_type="declaration", entity_id=declaration.id, posting_id=candidate.posting_id,

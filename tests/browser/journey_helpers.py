@@ -1,0 +1,124 @@
+"""Steps of the panel journeys in a real browser: sign in at a deep link, declare, rate, write notes, read back.
+
+Labels come from the catalog (``t(msgid, lang)``), so the same steps drive the English and the French
+journeys. Every step waits for the app to confirm what it did (a "Saved at" line, a flash message),
+never for a fixed time, so the journeys stay fast on an idle machine and correct on a busy one.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from browser.helpers import UI_TIMEOUT_MS, fill, wait_for_app
+
+from tracker.i18n import t
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = PROJECT_ROOT / "examples" / "postings"
+SCORE_BOX = '[class*="st-key-score_box_"]'
+
+
+def sign_in_at(page: Any, path: str, email: str, password: str, *, lang: str = "en") -> None:
+    """Open ``path`` (a new browser session: the sign-in form), sign in, and land on ``path``."""
+    separator = "&" if "?" in path else "?"
+    page.goto(f"{path}{separator}lang={lang}")
+    page.get_by_role("textbox", name=t("E-mail", lang), exact=True).wait_for()
+    fill(page, t("E-mail", lang), email)
+    fill(page, t("Password", lang), password)
+    page.get_by_role("button", name=t("Sign in", lang), exact=True).click()
+    page.get_by_role("button", name=t("Sign in", lang), exact=True).wait_for(state="detached")
+    wait_for_app(page)
+
+
+def reload_and_sign_in(page: Any, email: str, password: str, *, lang: str = "en") -> None:
+    """A browser reload starts a new Streamlit session: sign in again; the URL keeps the page and candidate."""
+    page.reload()
+    page.get_by_role("textbox", name=t("E-mail", lang), exact=True).wait_for()
+    fill(page, t("E-mail", lang), email)
+    fill(page, t("Password", lang), password)
+    page.get_by_role("button", name=t("Sign in", lang), exact=True).click()
+    page.get_by_role("button", name=t("Sign in", lang), exact=True).wait_for(state="detached")
+    wait_for_app(page)
+
+
+def click_button(page: Any, msgid: str, lang: str, **kwargs: Any) -> None:
+    page.get_by_role("button", name=t(msgid, lang, **kwargs), exact=True).click()
+    wait_for_app(page)
+
+
+def choose_option(page: Any, widget_label: str, option_text: str) -> None:
+    """Pick ``option_text`` in the Streamlit selectbox labelled ``widget_label``."""
+    open_options(page.get_by_role("combobox", name=widget_label, exact=True))
+    page.get_by_role("option", name=option_text, exact=True).first.click()
+    wait_for_app(page)
+
+
+def open_options(combobox: Any) -> None:
+    """Open a selectbox's or multiselect's list (clicking its text field only focuses it)."""
+    combobox.locator("xpath=following-sibling::button[@aria-haspopup='listbox']").first.click()
+
+
+def declare_no_conflict(page: Any, lang: str) -> None:
+    page.get_by_text(t("I have no conflict of interest with this candidate", lang), exact=True).click()
+    click_button(page, "Save my declaration", lang)
+    page.locator(SCORE_BOX).first.wait_for()
+
+
+def _saved_pattern(lang: str) -> re.Pattern[str]:
+    return re.compile(re.escape(t("Saved at {time}", lang)).replace(re.escape("{time}"), r"\d\d:\d\d:\d\d"))
+
+
+def score_box(page: Any, index: int) -> Any:
+    return page.locator(SCORE_BOX).nth(index)
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout_s: float = UI_TIMEOUT_MS / 1000) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def rate_and_note(page: Any, index: int, level_label: str, note: str, *, lang: str, saved: Callable[[str], bool]) -> None:
+    """Rate criterion ``index`` (0-based), write its evidence notes, and wait until the database has them.
+
+    ``saved(note)`` tells whether the note is in the database: the journey checks "saved at once" for real.
+    """
+    box = score_box(page, index)
+    box.get_by_text(level_label, exact=True).click()
+    box.get_by_text(_saved_pattern(lang)).wait_for()
+    notes = box.get_by_role("textbox")
+    notes.fill(note)
+    notes.press("Tab")  # a text area sends its value when it loses focus
+    wait_until(lambda: saved(note), f"the note {note!r} to reach the database")
+    wait_for_app(page)
+
+
+def read_box(page: Any, index: int, level_labels: list[str]) -> tuple[str | None, str]:
+    """(checked level label or None, notes) of criterion ``index`` as the browser shows them."""
+    box = score_box(page, index)
+    checked = [label for label in level_labels if box.get_by_role("radio", name=label, exact=True).is_checked()]
+    return (checked[0] if checked else None), box.get_by_role("textbox").input_value()
+
+
+def level_labels(lang: str) -> list[str]:
+    """The default 1-5 scale as the rating control shows it, plus "not assessed"."""
+    from tracker.services.rubrics import DEFAULT_LEVELS
+
+    return [f"{level['value']} · {level['label_' + lang]}" for level in DEFAULT_LEVELS] + [t("Not assessed", lang)]
+
+
+def upload_postings(page: Any, files: list[Path], lang: str) -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(f) for f in files])
+    page.get_by_role("button", name=t("Import the uploaded files", lang), exact=True).wait_for()
+    page.wait_for_function(
+        "(label) => [...document.querySelectorAll('button')].some(b => b.innerText.trim() === label && !b.disabled)",
+        arg=t("Import the uploaded files", lang),
+    )
+    click_button(page, "Import the uploaded files", lang)
+    page.get_by_text(t("Report of the last import", lang)).wait_for()

@@ -1,0 +1,180 @@
+"""The whole process in a real browser (issue #4 tests), once in English and once in French.
+
+An administrator uploads a posting (both language files) and gives it to a hiring manager; the manager
+adds two candidates and a panel of two with a chair; interviewer 1 declares, rates half the criteria
+with notes, **reloads the page** and finds every rating and note, finishes and submits; interviewer 2
+scores blind, then sees the colleague's scorecard once theirs is submitted; the chair records the
+consensus; the manager opens the results. Accounts are seeded (creating them is the users page's own
+test); every other step goes through the UI. Screenshots of each step go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from browser.helpers import wait_for_app
+from browser.journey_helpers import (
+    EXAMPLES,
+    SCORE_BOX,
+    choose_option,
+    click_button,
+    declare_no_conflict,
+    level_labels,
+    open_options,
+    rate_and_note,
+    read_box,
+    reload_and_sign_in,
+    score_box,
+    sign_in_at,
+    upload_postings,
+    wait_until,
+)
+from factories import DEFAULT_PASSWORD, make_user
+from sqlmodel import select
+
+from tracker.i18n import t
+from tracker.models import Consensus, Role, Score
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class Journey:
+    lang: str
+    files: tuple[str, ...]
+    translation_key: str
+    title: str
+    candidate_language: str  # as the candidates page offers it
+    criteria: int
+
+
+JOURNEYS = {
+    "en": Journey("en", ("en/senior-service-designer.md", "fr/concepteur-de-services-principal.md"),
+                  "northwind-senior-service-designer", "Senior Service Designer", "English", 8),
+    "fr": Journey("fr", ("en/data-engineer.md", "fr/ingenieur-de-donnees.md"),
+                  "northwind-data-engineer", "Ingénieur·e de données (Plateforme)", "Français", 7),
+}  # fmt: skip
+_people = itertools.count(1)
+
+
+def seed_accounts(seed: Any, lang: str) -> dict[str, Any]:
+    n = next(_people)
+
+    def create(session: Any) -> dict[str, Any]:
+        people = {
+            "admin": make_user(session, role=Role.admin, display_name=f"Avery Admin {lang}{n}"),
+            "manager": make_user(session, role=Role.manager, display_name=f"Mo Manager {lang}{n}"),
+            "chair": make_user(session, role=Role.interviewer, display_name=f"Chris Chair {lang}{n}"),
+            "second": make_user(session, role=Role.interviewer, display_name=f"Sasha Second {lang}{n}"),
+        }
+        return {name: {"email": u.email, "name": u.display_name, "role": u.role} for name, u in people.items()}
+
+    return seed(create)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_whole_process_through_the_browser(page: Any, seed: Any, shot: Any, lang: str) -> None:
+    journey = JOURNEYS[lang]
+    people = seed_accounts(seed, lang)
+    levels = level_labels(lang)
+
+    def saved(note: str) -> bool:
+        return seed(lambda s: s.exec(select(Score).where(Score.notes == note)).first() is not None)
+
+    # 1. The administrator uploads the posting (English and French files) and gives it to the manager.
+    sign_in_at(page, "/postings", people["admin"]["email"], DEFAULT_PASSWORD, lang=lang)
+    upload_postings(page, [EXAMPLES / name for name in journey.files], lang)
+    page.get_by_text(journey.translation_key).first.wait_for(state="attached")  # a dataframe cell (canvas + hidden table)
+    shot(page, "01-admin-uploaded")
+    choose_option(page, t("Posting", lang), f"{journey.title} · {journey.translation_key}")
+    manager = people["manager"]
+    choose_option(page, t("Owner (hiring manager)", lang), f"{manager['name']} · {manager['email']}")
+    click_button(page, "Save the posting", lang)
+    page.get_by_text(t("The posting {key} is saved.", lang, key=journey.translation_key)).wait_for()
+    shot(page, "02-admin-owner-set")
+
+    # 2. The manager adds two candidates and a panel of two with a chair.
+    sign_in_at(page, "/candidates", manager["email"], DEFAULT_PASSWORD, lang=lang)
+    for number, name in ((1, f"Jordan Applicant {lang}"), (2, f"Kim Applicant {lang}")):
+        if number > 1:
+            page.get_by_text(t("Add a candidate", lang), exact=True).click()
+        page.locator(".st-key-candidates_add_name input").fill(name)
+        page.locator(".st-key-candidates_add_email input").fill(f"applicant{number}.{lang}@mail.example")
+        if journey.candidate_language != "English":
+            open_options(page.locator(".st-key-candidates_add_language").get_by_role("combobox"))
+            page.get_by_role("option", name=journey.candidate_language, exact=True).click()
+        click_button(page, "Add the candidate", lang)
+        page.get_by_text(t("{label} added: {name}.", lang, label=f"Candidate 0{number}", name=name)).wait_for()
+    page.get_by_role("tab", name=t("Panel", lang)).click()
+    members = page.get_by_role("combobox", name=t("Panel members", lang), exact=True)
+    for who in ("chair", "second"):
+        open_options(members)
+        page.get_by_role("option", name=f"{people[who]['name']} · {people[who]['email']}", exact=False).click()
+        wait_for_app(page)
+    page.keyboard.press("Escape")
+    choose_option(page, t("Chair", lang), f"{people['chair']['name']} · {people['chair']['email']} ("
+                  f"{t('Interviewer', lang)})")  # fmt: skip
+    click_button(page, "Save the panel", lang)
+    page.get_by_text(t("The panel is saved: {n} members.", lang, n=2)).wait_for()
+    shot(page, "03-manager-candidates-and-panel")
+
+    # 3. Interviewer 1 (the chair) declares, rates half the criteria, reloads, finds everything, finishes.
+    chair = people["chair"]
+    sign_in_at(page, "/scoring", chair["email"], DEFAULT_PASSWORD, lang=lang)
+    page.get_by_text(f"Jordan Applicant {lang}").first.wait_for()
+    declare_no_conflict(page, lang)
+    assert page.locator(SCORE_BOX).count() == journey.criteria
+    first_ratings = [levels[2 + i % 2] for i in range(journey.criteria)]  # 3, 4, 3, 4, ...
+    half = journey.criteria // 2
+    for i in range(half):
+        rate_and_note(page, i, first_ratings[i], f"Chair evidence {i + 1} ({lang}) — « exemple »", lang=lang, saved=saved)
+    shot(page, "04-chair-half-rated")
+    reload_and_sign_in(page, chair["email"], DEFAULT_PASSWORD, lang=lang)
+    page.locator(SCORE_BOX).first.wait_for()
+    for i in range(journey.criteria):
+        expected = (first_ratings[i], f"Chair evidence {i + 1} ({lang}) — « exemple »") if i < half else (None, "")
+        assert read_box(page, i, levels) == expected, f"criterion {i + 1} after the reload"
+    score_box(page, half).scroll_into_view_if_needed()
+    shot(page, "05-chair-after-reload")
+    for i in range(half, journey.criteria):
+        rate_and_note(page, i, first_ratings[i], f"Chair evidence {i + 1} ({lang}) — « exemple »", lang=lang, saved=saved)
+    click_button(page, "Submit scorecard", lang)
+    page.get_by_text(t("Scorecard for {label} submitted. It is now read-only.", lang, label="Candidate 01")).wait_for()
+    assert page.locator(SCORE_BOX).count() == 0
+    shot(page, "06-chair-submitted")
+
+    # 4. Interviewer 2 scores blind, submits, and only then sees the chair's scorecard.
+    second = people["second"]
+    sign_in_at(page, "/scoring", second["email"], DEFAULT_PASSWORD, lang=lang)
+    declare_no_conflict(page, lang)
+    second_ratings = [levels[3] for _ in range(journey.criteria)]  # 4 everywhere
+    for i in range(journey.criteria):
+        rate_and_note(page, i, second_ratings[i], f"Second evidence {i + 1} ({lang})", lang=lang, saved=saved)
+    assert page.get_by_text("Chair evidence 1", exact=False).count() == 0, "blind until submitted"
+    click_button(page, "Submit scorecard", lang)
+    page.get_by_text(t("Colleagues' scorecards", lang)).wait_for()
+    page.get_by_text(chair["name"]).first.click()  # the colleague's expander
+    page.get_by_text(f"Chair evidence 1 ({lang})", exact=False).first.wait_for()
+    shot(page, "07-second-submitted-sees-colleague")
+
+    # 5. The chair records the consensus, criterion by criterion (inside the panel's ratings).
+    sign_in_at(page, "/consensus", chair["email"], DEFAULT_PASSWORD, lang=lang)
+    boxes = page.locator('[class*="st-key-consensus_box_"]')
+    boxes.first.wait_for()
+    assert boxes.count() == journey.criteria
+    for i in range(journey.criteria):
+        box = boxes.nth(i)
+        box.get_by_role("radiogroup").get_by_text(first_ratings[i], exact=True).click()
+        box.get_by_role("button", name=t("Record consensus for criterion {number}", lang, number=i + 1)).click()
+        page.get_by_text(t("Consensus recorded for criterion {number}.", lang, number=i + 1)).wait_for()
+        wait_for_app(page)
+    wait_until(lambda: seed(lambda s: len(s.exec(select(Consensus)).all())) >= journey.criteria, "the consensus rows")
+    shot(page, "08-chair-consensus")
+
+    # 6. The manager opens the results.
+    sign_in_at(page, "/results", manager["email"], DEFAULT_PASSWORD, lang=lang)
+    page.get_by_role("heading", name=t("Results", lang)).first.wait_for()
+    shot(page, "09-manager-results")
