@@ -191,6 +191,8 @@ SMALL = Size("small", postings=1, candidates=20)
 LARGE = Size("large", postings=200, candidates=20_000, merit_candidates=2_000)
 # --quick: the same shape, a fifth of the candidates; the merit posting keeps its 2,000 candidates.
 QUICK_LARGE = Size("large (quick)", postings=20, candidates=4_000, merit_candidates=2_000)
+# The smoke test's sizes (tests/test_bench_smoke.py): every code path, in seconds.
+TINY_SMALL = Size("tiny small", postings=1, candidates=6, scoring_candidates=6, criteria=(3, 4))
 TINY = Size("tiny", postings=3, candidates=30, merit_candidates=8, scoring_candidates=6, criteria=(3, 4))
 
 

@@ -107,11 +107,11 @@ def measure(folder: Path, *, files: int, memory_files: int = MEMORY_FILES) -> li
     ]  # fmt: skip
 
 
-def run(quick: bool = False) -> list[dict[str, Any]]:
+def run(quick: bool = False, files: int | None = None) -> list[dict[str, Any]]:
+    files = files or (QUICK_FILES if quick else FULL_FILES)
+    memory_files = min(files, QUICK_MEMORY_FILES if quick else MEMORY_FILES)
     with tempfile.TemporaryDirectory(prefix="bench-import-") as folder:
-        if quick:
-            return measure(Path(folder), files=QUICK_FILES, memory_files=QUICK_MEMORY_FILES)
-        return measure(Path(folder), files=FULL_FILES)
+        return measure(Path(folder), files=files, memory_files=memory_files)
 
 
 def main() -> None:

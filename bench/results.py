@@ -8,7 +8,8 @@ Builds, in a temporary SQLite file, one posting with 2,000 candidates x 3 interv
 * its baseline: one raw SQL ``GROUP BY`` computing the same per candidate x criterion means and counts,
   i.e. the least any merit view could cost on this database (goal: <= 2x);
 * ``results.all_figures``: the merit view plus agreement, calibration and completeness (no goal);
-* the peak Python memory of the load + merit computation (tracemalloc, in a separate untimed pass).
+* the peak Python memory of the load + merit computation (tracemalloc, in a separate untimed pass) and
+  the process's peak resident memory (``getrusage``).
 
 The results page's AppTest rerun figure joins once the page exists: see :data:`PAGE_RERUN_HOOK`.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -240,6 +242,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                 _figure("results.merit_view", merit_seconds, "s", base, f"<= {MERIT_GOAL:g}x baseline", MERIT_GOAL),
                 _figure("results.all_figures", all_seconds, "s", base),
                 _figure("results.merit_view_peak_memory", peak / 2**20, "MiB"),
+                # Linux reports ru_maxrss in KiB: the whole process, database build included.
+                _figure("results.process_peak_rss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MiB"),
             ]
             if PAGE_RERUN_HOOK is not None:
                 figures.extend(PAGE_RERUN_HOOK(url, posting_id, quick))

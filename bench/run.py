@@ -33,22 +33,52 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from common import ROOT, figure, format_figure, machine, max_rss_mib, unavailable
-from datagen import LARGE, QUICK_LARGE, SMALL, DatabaseCache, Dataset
+from datagen import LARGE, QUICK_LARGE, SMALL, DatabaseCache, Dataset, Size
 
 sys.path.insert(0, str(ROOT / "tests"))  # tests/pg_server.py: the throwaway PostgreSQL server
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and repetitions of one run (``FULL``, ``QUICK``; the smoke test uses a tiny one)."""
+
+    name: str
+    small: Size
+    large: Size
+    import_files: int
+    saves: int
+    page_reruns: int
+    merit_reruns: int
+    parts: frozenset[str] = frozenset({"import", "parse", "sqlite", "results", "postgres", "load"})
+    wall_goal_s: float | None = None
+    strict: bool = False  # re-raise a part's exception instead of reporting it (the smoke test)
+
+    @property
+    def quick(self) -> bool:
+        return self.name != "full"
+
+
+FULL = Plan("full", SMALL, LARGE, import_files=2_000, saves=400, page_reruns=25, merit_reruns=15, wall_goal_s=900)
+QUICK = Plan("quick", SMALL, QUICK_LARGE, import_files=300, saves=100, page_reruns=8, merit_reruns=5,
+             wall_goal_s=180)  # fmt: skip
 
 
 class Suite:
     """Runs each part, prints its figures as they come, and keeps going when one part fails."""
 
-    def __init__(self, *, quick: bool) -> None:
-        self.quick = quick
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
         self.figures: list[dict[str, Any]] = []
         self.started = time.perf_counter()
+
+    @property
+    def quick(self) -> bool:
+        return self.plan.quick
 
     def part(self, title: str, fn: Callable[[], list[dict[str, Any]]], *, unit: str = "s") -> None:
         print(f"\n== {title}", flush=True)
@@ -56,6 +86,8 @@ class Suite:
         try:
             figures = fn()
         except Exception as exc:  # one broken part must not hide the others' figures
+            if self.plan.strict:
+                raise
             traceback.print_exc()
             figures = [unavailable(title, unit, f"{type(exc).__name__}: {exc}")]
         for fig in figures:
@@ -75,65 +107,52 @@ def _optional_module(name: str) -> Any | None:
         return None
 
 
-def _parse_figures(quick: bool) -> list[dict[str, Any]]:
-    module = _optional_module("parse")
+def _other_bench(module_name: str, title: str, unit: str, quick: bool) -> list[dict[str, Any]]:
+    """Figures of another helper's benchmark module (``bench/<module_name>.py``'s ``run(quick)``)."""
+    module = _optional_module(module_name)
     if module is None or not hasattr(module, "run"):
-        return [unavailable("parse (bench/parse.py)", "postings/s", "bench/parse.py has no run()")]
-    return module.run(quick=quick)
+        return [unavailable(title, unit, f"bench/{module_name}.py has no run() yet")]
+    return [f for f in module.run(quick=quick) if isinstance(f, dict) and "name" in f]
 
 
-def _results_figures(quick: bool) -> list[dict[str, Any]]:
-    module = _optional_module("results")
-    if module is None or not hasattr(module, "run"):
-        return [unavailable("results (bench/results.py)", "s", "bench/results.py has no run() yet")]
-    return module.run(quick=quick)
-
-
-def _load_figures(quick: bool) -> list[dict[str, Any]]:
-    module = _optional_module("load")
-    if module is None or not hasattr(module, "run"):
-        return [unavailable("load (bench/load.py)", "ops/s", "bench/load.py has no run() yet")]
-    figures = module.run(quick=quick)
-    return [f for f in figures if isinstance(f, dict) and "name" in f]
-
-
-def _sqlite_parts(suite: Suite, cache: DatabaseCache, large_size: Any) -> tuple[Dataset, Dataset]:
+def _sqlite_parts(suite: Suite, cache: DatabaseCache) -> None:
     import draft_save
     import pages
 
+    plan = suite.plan
     holder: dict[str, Dataset] = {}
 
     def build() -> list[dict[str, Any]]:
         out = []
-        for key, size in (("small", SMALL), ("large", large_size)):
+        for key, size in (("small", plan.small), ("large", plan.large)):
             dataset = cache.sqlite(size)
             holder[key] = dataset
             print("  " + dataset.describe(), flush=True)
             out.append(figure(f"generate {key} SQLite database ({dataset.counts.get('score', 0):,} scores)",
-                              dataset.seconds, "s", note="bulk inserts (executemany) after the migrations"))  # fmt: skip
+                              dataset.seconds, "s", note="migrations, then bulk inserts (executemany)"))  # fmt: skip
         return out
 
     suite.part("data generation (SQLite)", build)
+    if len(holder) < 2:
+        return
     small, large = holder["small"], holder["large"]
-    repeats = 100 if suite.quick else 400
-    suite.part("draft save (SQLite, large DB)", lambda: draft_save.measure(large, repeats=repeats), unit="ms")
-    page_repeats = 8 if suite.quick else 25
-    suite.part("scoring page reruns (AppTest)", lambda: pages.scoring_figures(small, large, repeats=page_repeats))
+    suite.part("draft save (SQLite, large DB)", lambda: draft_save.measure(large, repeats=plan.saves), unit="ms")
+    suite.part("scoring page reruns (AppTest)", lambda: pages.scoring_figures(small, large, repeats=plan.page_reruns))
     merit_sets = [
         (f"small DB, {small.merit_candidates:,} candidates", small, small.merit_posting_id),
         (f"large DB, {large.size.scoring_candidates:,} candidates", large, large.scoring_posting_id),
         (f"large DB, {large.merit_candidates:,} candidates", large, large.merit_posting_id),
     ]
-    suite.part("merit page reruns (AppTest)",
-               lambda: pages.merit_figures(merit_sets, repeats=5 if suite.quick else 15))  # fmt: skip
+    suite.part("merit page reruns (AppTest)", lambda: pages.merit_figures(merit_sets, repeats=plan.merit_reruns))
     suite.part("merit computation vs raw GROUP BY (SQLite, large DB)",
-               lambda: pages.merit_compute_figures(large, repeats=5 if suite.quick else 15, label="SQLite"))  # fmt: skip
-    return small, large
+               lambda: pages.merit_compute_figures(large, repeats=plan.merit_reruns, label="SQLite"))  # fmt: skip
 
 
-def _postgres_part(suite: Suite, large_size: Any, small: Dataset) -> None:
+def _postgres_part(suite: Suite) -> None:
     import draft_save
     import pages
+
+    plan = suite.plan
 
     def run_pg() -> list[dict[str, Any]]:
         try:
@@ -154,18 +173,18 @@ def _postgres_part(suite: Suite, large_size: Any, small: Dataset) -> None:
             migrate(url)
             engine = make_engine(url)
             try:
-                dataset = populate(engine, large_size)
+                dataset = populate(engine, plan.large)
             finally:
                 engine.dispose()
             version = _pg_version(server)
             print(f"  PostgreSQL {version}: {dataset.describe()}", flush=True)
             out = [figure(f"generate large PostgreSQL database ({dataset.counts.get('score', 0):,} scores)",
-                          dataset.seconds, "s", note=f"PostgreSQL {version}, durable settings (fsync on)")]  # fmt: skip
-            out += draft_save.measure(dataset, repeats=100 if suite.quick else 400, label="PostgreSQL")
-            out += pages.merit_compute_figures(dataset, repeats=5 if suite.quick else 15, label="PostgreSQL")
+                          dataset.seconds, "s", note=f"PostgreSQL {version}, durable settings (fsync on), COPY")]  # fmt: skip
+            out += draft_save.measure(dataset, repeats=plan.saves, label="PostgreSQL")
+            out += pages.merit_compute_figures(dataset, repeats=plan.merit_reruns, label="PostgreSQL")
             out += pages.merit_figures(
                 [(f"PostgreSQL, {dataset.merit_candidates:,} candidates", dataset, dataset.merit_posting_id)],
-                repeats=5 if suite.quick else 15,
+                repeats=plan.merit_reruns,
             )
             return out
         finally:
@@ -224,35 +243,45 @@ def _pg_version(server: Any) -> str:
     return str(row[0]) if row else "?"
 
 
-def run(*, quick: bool, load: bool = True) -> dict[str, Any]:
-    suite = Suite(quick=quick)
+def run(plan: Plan) -> dict[str, Any]:
+    suite = Suite(plan)
     info = machine()
     print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k not in {"journal_reason", "memory_method"}))
     print(f"SQLite journal: {info['journal_reason']}")
     print(f"Memory figures: {info['memory_method']}")
-    large_size = QUICK_LARGE if quick else LARGE
+    print(f"Plan: {plan.name}; small = {plan.small}; large = {plan.large}")
     with tempfile.TemporaryDirectory(prefix="tracker-bench-") as folder:
         cache = DatabaseCache(Path(folder))
-        import import_bench
+        if "import" in plan.parts:
+            import import_bench
 
-        suite.part("parse and import (synthetic postings)", lambda: import_bench.run(quick=quick), unit="postings/s")
-        suite.part("parse (bench/parse.py, the parser's own benchmark)", lambda: _parse_figures(quick),
-                   unit="postings/s")  # fmt: skip
-        small, _large = _sqlite_parts(suite, cache, large_size)
-        suite.part("results (bench/results.py)", lambda: _results_figures(quick))
-        _postgres_part(suite, large_size, small)
-        if load:
-            suite.part("concurrent load (bench/load.py)", lambda: _load_figures(quick), unit="ops/s")
+            suite.part("parse and import (synthetic postings)",
+                       lambda: import_bench.run(quick=plan.quick, files=plan.import_files), unit="postings/s")  # fmt: skip
+        if "parse" in plan.parts:
+            suite.part("parse (bench/parse.py, the parser's own benchmark)",
+                       lambda: _other_bench("parse", "parse (bench/parse.py)", "postings/s", plan.quick),
+                       unit="postings/s")  # fmt: skip
+        if "sqlite" in plan.parts:
+            _sqlite_parts(suite, cache)
+        if "results" in plan.parts:
+            suite.part("results (bench/results.py)",
+                       lambda: _other_bench("results", "results (bench/results.py)", "s", plan.quick))  # fmt: skip
+        if "postgres" in plan.parts:
+            _postgres_part(suite)
+        if "load" in plan.parts:
+            suite.part("concurrent load (bench/load.py)",
+                       lambda: _other_bench("load", "load (bench/load.py)", "ops/s", plan.quick), unit="ops/s")  # fmt: skip
     total = time.perf_counter() - suite.started
     print("\n== whole run")
-    suite.add(figure("whole run: wall time", total, "s", goal="< 180 s" if quick else "< 900 s",
-                     limit=180 if quick else 900, absolute=True))  # fmt: skip
+    goal = plan.wall_goal_s
+    suite.add(figure("whole run: wall time", total, "s", goal=f"< {goal:g} s" if goal else None, limit=goal,
+                     absolute=True))  # fmt: skip
     suite.add(figure("whole run: peak resident memory (ru_maxrss)", max_rss_mib(), "MiB"))
     missed = [f["name"] for f in suite.figures if f["met"] is False]
     unknown = [f["name"] for f in suite.figures if f["goal"] and f["met"] is None]
     print(f"\nGoals missed: {len(missed)}" + "".join(f"\n  - {n}" for n in missed))
     print(f"Goals not measured: {len(unknown)}" + "".join(f"\n  - {n}" for n in unknown))
-    return {"machine": info, "quick": quick, "figures": suite.figures}
+    return {"machine": info, "plan": plan.name, "figures": suite.figures}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,7 +296,10 @@ def main(argv: list[str] | None = None) -> int:
 
         result = scaling.run(quick=args.quick)
     else:
-        result = run(quick=args.quick, load=not args.no_load)
+        plan = QUICK if args.quick else FULL
+        if args.no_load:
+            plan = replace(plan, parts=plan.parts - {"load"})
+        result = run(plan)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"\nWrote {args.json}")

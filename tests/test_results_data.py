@@ -22,10 +22,10 @@ from factories import (
     make_scorecard,
     rubric_of,
 )
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from tracker.db import read_session, write_session
-from tracker.models import Decision, DecisionOutcome, Recommendation, ScorecardStatus
+from tracker.models import Decision, DecisionOutcome, Recommendation, Score, ScorecardStatus
 from tracker.results.data import aggregate_scores, load_merit_frames, load_posting_frames
 from tracker.results.merit import CONSENSUS, MEAN, merit_view
 from tracker.services.actor import SYSTEM_ACTOR
@@ -228,3 +228,16 @@ def test_statement_count_does_not_grow_with_candidates(engine) -> None:
             make_scorecard(s, candidate=cand, interviewer=sc.world.chair, ratings=[3, 3, 3], status=SUBMITTED)
     after = count_statements(engine, run)
     assert before == after <= 12
+
+
+def test_a_not_assessed_score_that_kept_a_rating_is_not_counted(engine) -> None:
+    # Services clear the rating when "not assessed" is ticked; rows written otherwise must not count either.
+    sc = build(engine)
+    with write_session(engine) as s:
+        s.execute(update(Score).where(Score.not_assessed.is_(True)).values(rating=5))
+    with read_session(engine) as session:
+        lean = load_merit_frames(session, SYSTEM_ACTOR, posting_id=sc.world.posting.id)
+        full = load_posting_frames(session, SYSTEM_ACTOR, posting_id=sc.world.posting.id)
+    for frames in (lean, full):
+        cell = merit_view(frames).cells.set_index(["candidate_id", "number"]).loc[(sc.cand[0], 3)]
+        assert (cell["value"], cell["n_ratings"], cell["n_not_assessed"]) == (2.0, 1, 1)

@@ -293,6 +293,14 @@ def test_the_ordering_note_says_it_is_an_aid_in_both_languages() -> None:
     assert "aid" in ORDERING_NOTE["en"] and "aide" in ORDERING_NOTE["fr"]
 
 
+def test_without_essential_criteria_nobody_has_an_overall_verdict() -> None:
+    frames = make_frames([crit(11, 1, "asset")], 2, {(1, 1): {11: 5}, (2, 1): {11: 3}})
+    table = merit_view(frames).table
+    assert table["essentials_verdict"].tolist() == [PENDING, PENDING]
+    assert table["order_label"].tolist() == ["1", "2"]  # still ordered by weighted total, as an aid
+    assert candidate_summary(merit_view(frames).cells)["essentials_verdict"].tolist() == [PENDING, PENDING]
+
+
 def test_empty_posting_gives_an_empty_view() -> None:
     view = merit_view(make_frames([crit(11, 1)], 0, {}))
     assert view.table.empty and view.cells.empty

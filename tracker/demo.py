@@ -203,7 +203,11 @@ def _create_accounts(session: Session) -> dict[str, Actor]:
 
 
 def _import_postings(engine: Engine, manager: Actor, examples_dir: Path) -> dict[str, int]:
-    report = postings.import_postings(engine, manager, paths=[examples_dir])
+    # Uploaded as files named relative to the project, as a manager's upload would be: the stored path
+    # then says where the example lives in the repository, not where this machine keeps it.
+    base = examples_dir.parent.parent
+    files = [(path.relative_to(base).as_posix(), path.read_bytes()) for path in sorted(examples_dir.rglob("*.md"))]
+    report = postings.import_postings(engine, manager, files=files)
     failed = [f"{item.path}: {item.error}" for item in report.items if item.action == "error"]
     found = {item.translation_key: item.posting_id for item in report.items if item.posting_id}
     missing = [key for key in (DESIGNER_KEY, ENGINEER_KEY) if key not in found]

@@ -53,6 +53,9 @@ def click_button(page: Any, msgid: str, lang: str, **kwargs: Any) -> None:
 def choose_option(page: Any, widget_label: str, option_text: str) -> None:
     """Pick ``option_text`` in the Streamlit selectbox labelled ``widget_label``."""
     open_options(page.get_by_role("combobox", name=widget_label, exact=True))
+    page.wait_for_timeout(1000)
+    page.screenshot(path="/tmp/scratch/dbg3.png")
+    print("OPTIONS", page.get_by_role("option").all_inner_texts(), page.get_by_role("combobox").count())
     page.get_by_role("option", name=option_text, exact=True).first.click()
     wait_for_app(page)
 

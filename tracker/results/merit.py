@@ -11,7 +11,8 @@ mark and strength elsewhere never makes up for a miss):
 * an essential criterion is ``met`` / ``not_met`` against its own pass mark, and ``pending`` (no
   verdict) while fewer than its ``min_raters`` have rated and no consensus exists (a consensus rating
   is always a verdict source); asset criteria get no verdict and are listed apart;
-* one ``not_met`` essential makes the candidate ``not_met`` overall, whatever else;
+* one ``not_met`` essential makes the candidate ``not_met`` overall, whatever else; ``met`` overall
+  needs every essential met (a rubric with no essential criteria gives nobody an overall verdict);
 * the ordering is an **aid**: all-essentials-met first, then pending, then not met, each by weighted
   total (sum of weight x cell value over the cells that have a value); equal keys share a rank shown
   as ``"2="``.
@@ -289,6 +290,12 @@ def merit_cells(frames: PostingFrames) -> pd.DataFrame:
     return _cells_frame(grid, _verdicts(grid))
 
 
+def _overall(not_met: np.ndarray, pending: np.ndarray, essentials: np.ndarray) -> np.ndarray:
+    """One miss is enough for ``not_met``; ``met`` needs every essential met, and at least one essential
+    (a rubric without essential criteria gives nobody a verdict)."""
+    return np.where(not_met > 0, NOT_MET, np.where((pending > 0) | (essentials == 0), PENDING, MET)).astype(object)
+
+
 def _summary(g: _Grid, v: _Verdicts) -> pd.DataFrame:
     weight = g.criteria["weight"].astype(float).to_numpy()[None, :]
     has_value = ~np.isnan(v.value)
@@ -305,7 +312,7 @@ def _summary(g: _Grid, v: _Verdicts) -> pd.DataFrame:
             "essentials_pending": pending,
             # A candidate with no value at all has no total (not 0, which would read as a score).
             "weighted_total": np.where(with_value > 0, weighted, np.nan),
-            "essentials_verdict": np.where(not_met > 0, NOT_MET, np.where(pending > 0, PENDING, MET)).astype(object),
+            "essentials_verdict": _overall(not_met, pending, v.essential.sum(axis=1)),
             "total_complete": with_value == v.value.shape[1],
         }
     )
@@ -368,9 +375,9 @@ def candidate_summary(cells: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     summary["weighted_total"] = summary["weighted_total"].where(summary["with_value"] > 0)
-    summary["essentials_verdict"] = np.where(
-        summary["essentials_not_met"] > 0, NOT_MET, np.where(summary["essentials_pending"] > 0, PENDING, MET)
-    ).astype(object)
+    summary["essentials_verdict"] = _overall(
+        summary["essentials_not_met"].to_numpy(), summary["essentials_pending"].to_numpy(), summary["essentials"].to_numpy()
+    )
     summary["total_complete"] = summary["with_value"] == summary["cells"]
     return summary.drop(columns=["with_value", "cells"])
 
