@@ -181,6 +181,7 @@ class Size:
     submitted: float = 0.88  # share of seats with a submitted scorecard
     draft: float = 0.08  # share with a draft (half rated); the rest not started
     audit: bool = True  # one audit event (and personal payload) per saved score
+    interviewer_panels: int = 1  # panels the bench interviewer sits on (their queue's postings)
     seed: int = 7
 
     def scaled(self, **changes: Any) -> Size:
@@ -438,7 +439,10 @@ def populate(engine: Engine, size: Size) -> Dataset:
                     "min_raters": 2,
                 })  # fmt: skip
                 criteria_of[pid].append((cid, asset))
-            if index == 0:
+            # The bench interviewer chairs the scoring posting's panel and sits on the next
+            # ``interviewer_panels - 1`` postings' panels (never the merit posting's).
+            others_panels = [p for p in posting_ids if p not in (scoring_posting_id, merit_posting_id)]
+            if index == 0 or pid in others_panels[: size.interviewer_panels - 1]:
                 members = [interviewer_id, *rng.sample(pool_ids, size.panel - 1)]
             else:
                 members = rng.sample(pool_ids, size.panel)

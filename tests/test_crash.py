@@ -167,8 +167,7 @@ def kill_midway(url: str, journal: str | None, operation: str, point: KillPoint,
 # --- databases -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite-default", "sqlite-wal", "postgres"])
-def crash_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str | None]]:
+def _database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str | None]]:
     backend = request.param
     if backend == "postgres":
         request.node.add_marker(pytest.mark.postgres)
@@ -185,6 +184,18 @@ def crash_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
     else:
         monkeypatch.delenv(JOURNAL_ENV, raising=False)
     yield new_sqlite_db(request.getfixturevalue("sqlite_template"), tmp_path), journal
+
+
+@pytest.fixture(params=["sqlite-default", "sqlite-wal", "postgres"])
+def crash_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str | None]]:
+    """(url, journal override): SQLite in the engine's choice of journal, in WAL, and PostgreSQL."""
+    yield from _database(request, tmp_path, monkeypatch)
+
+
+@pytest.fixture(params=["sqlite-default", "sqlite-wal"])
+def sqlite_crash_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str | None]]:
+    """SQLite only: ``db backup``/``restore`` are SQLite commands (PostgreSQL: pg_dump, docs/operations.md)."""
+    yield from _database(request, tmp_path, monkeypatch)
 
 
 def assert_sound(url: str) -> None:
@@ -392,10 +403,8 @@ def table_rows(path: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture
-def filled_sqlite(crash_db: tuple[str, str | None]) -> tuple[str, str | None, Path]:
-    url, journal = crash_db
-    if not url.startswith("sqlite"):
-        pytest.skip("db backup/restore are SQLite commands; PostgreSQL uses pg_dump (docs/operations.md)")
+def filled_sqlite(sqlite_crash_db: tuple[str, str | None]) -> tuple[str, str | None, Path]:
+    url, journal = sqlite_crash_db
     engine = make_engine(url)
     try:
         world = build_world(engine, criteria=3, candidates=3)
@@ -407,7 +416,22 @@ def filled_sqlite(crash_db: tuple[str, str | None]) -> tuple[str, str | None, Pa
     return url, journal, Path(url.removeprefix("sqlite:///"))
 
 
-def test_backup_killed_midway_leaves_no_backup_file_and_the_database_untouched(filled_sqlite: tuple[str, str | None, Path], tmp_path: Path) -> None:
+def run_cli(url: str, *args: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+    from tracker.db import dispose_engines
+
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    try:
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    finally:
+        dispose_engines()
+
+
+def test_backup_killed_midway_leaves_no_backup_file_and_the_database_untouched(
+    filled_sqlite: tuple[str, str | None, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, journal, path = filled_sqlite
     before = table_rows(path)
     target = tmp_path / "backups" / "tracker-backup.sqlite3"
@@ -415,22 +439,14 @@ def test_backup_killed_midway_leaves_no_backup_file_and_the_database_untouched(f
     assert not target.exists()  # the copy goes to a temporary name first: never a half backup under FILE
     assert_sound(url)
     assert table_rows(path) == before
-    from click.testing import CliRunner
-
-    from tracker.cli import cli
-    from tracker.db import dispose_engines
-
-    os.environ["TRACKER_DATABASE_URL"] = url
-    try:
-        result = CliRunner().invoke(cli, ["db", "backup", str(target)], catch_exceptions=False)
-    finally:
-        os.environ.pop("TRACKER_DATABASE_URL", None)
-        dispose_engines()
+    result = run_cli(url, "db", "backup", str(target), monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.output
     assert table_rows(target) == before
 
 
-def test_restore_killed_midway_leaves_the_old_database_whole(filled_sqlite: tuple[str, str | None, Path], tmp_path: Path) -> None:
+def test_restore_killed_midway_leaves_the_old_database_whole(
+    filled_sqlite: tuple[str, str | None, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Restore writes into the live file through SQLite's backup API, under its journal: a kill rolls back."""
     url, journal, path = filled_sqlite
     # The backup to restore: the current database plus many more rows, so old and new differ.
@@ -448,3 +464,6 @@ def test_restore_killed_midway_leaves_the_old_database_whole(filled_sqlite: tupl
     kill_cli_midway(url, journal, ["db", "restore", "--yes", str(backup)], tmp_path)
     assert_sound(url)
     assert table_rows(path) == before
+    result = run_cli(url, "db", "restore", "--yes", str(backup), monkeypatch=monkeypatch)  # then it simply works
+    assert result.exit_code == 0, result.output
+    assert table_rows(path) == table_rows(backup)

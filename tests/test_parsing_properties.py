@@ -10,8 +10,8 @@ import os
 import re
 from urllib.parse import unquote
 
-import yaml
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
