@@ -4,7 +4,6 @@
   ``st.session_state`` under :data:`SELECTED_POSTING_KEY` (a plain key, not a widget's, so it survives
   page switches, which forget widget state), and each page's posting selectbox starts from it.
 * Enum values are shown through catalog labels, never as raw values.
-* Spreadsheet-bound cells are neutralised so a value such as ``=HYPERLINK(...)`` stays text.
 """
 
 from __future__ import annotations
@@ -13,18 +12,13 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import OperationalError
 
 from app_pages import frame
 from app_pages.frame.auth import FLASH_KEY
-from tracker.db import DatabaseUnavailableError
 from tracker.i18n import N_
 from tracker.models import CandidateStatus, CriterionKind, DecisionOutcome, Lang, Role, RubricStatus
 from tracker.services.actor import Actor
-from tracker.services.common import looks_like_formula
-from tracker.services.errors import TrackerError, ValidationError
 from tracker.services.postings import PostingSummary
 
 T = TypeVar("T")
@@ -78,7 +72,8 @@ def choose_posting(summaries: list[PostingSummary], *, key: str) -> PostingSumma
     by_id = {s.id: s for s in summaries}
     if st.session_state.get(key) not in by_id:
         remembered = st.session_state.get(SELECTED_POSTING_KEY)
-        st.session_state[key] = remembered if remembered in by_id else summaries[0].id
+        current = next((s.id for s in summaries if not s.archived), summaries[0].id)  # an advertised one first
+        st.session_state[key] = remembered if remembered in by_id else current
     chosen = st.selectbox(
         _("Posting"), list(by_id), key=key, format_func=lambda pid: f"{posting_title(by_id[pid])} · {by_id[pid].translation_key}"
     )
@@ -102,46 +97,13 @@ def flash(text: str, kind: str = "success") -> None:
     st.session_state[FLASH_KEY] = (kind, text)
 
 
-def show_error(exc: TrackerError) -> None:
-    """A service's refusal, as ``frame.service_call`` shows it (for services that take the engine)."""
-    if isinstance(exc, ValidationError) and len(exc.problems) > 1:
-        st.error("\n".join(f"- {frame.escape_markdown(problem)}" for problem in exc.problems))
-    else:
-        st.error(frame.escape_markdown(str(exc)))
-
-
 def engine_call(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T | None:
     """Run a service that manages its own transactions (``fn(engine, ...)``, e.g. the posting import).
 
-    Refusals are shown like ``frame.service_call`` shows them; ``None`` means it did not run.
+    It goes through ``frame.service_call`` so that refusals and database errors are shown exactly as
+    for every other service; the session that call opens is never used, so it never connects.
     """
-    _ = frame.translator()
-    try:
-        return fn(frame.engine(), *args, **kwargs)
-    except TrackerError as exc:
-        show_error(exc)
-    except DatabaseUnavailableError as exc:
-        st.error(frame.escape_markdown(str(exc)))
-    except OperationalError:
-        st.error(_("The database cannot be reached right now. Try again in a moment."))
-    return None
-
-
-def neutralise_cell(value: Any) -> Any:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): text starting with
-    ``= + - @``, a tab or a carriage return gets a leading apostrophe; other values are unchanged."""
-    if isinstance(value, str) and looks_like_formula(value):
-        return "'" + value
-    return value
-
-
-def safe_csv(frame_: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV (with a BOM so spreadsheet programs read accents) with every text cell neutralised."""
-    cleaned = frame_.copy()
-    cleaned.columns = [neutralise_cell(str(c)) for c in cleaned.columns]
-    for column in cleaned.columns:
-        cleaned[column] = cleaned[column].map(neutralise_cell)
-    return cleaned.to_csv(index=False).encode("utf-8-sig")
+    return frame.service_call(lambda _session: fn(frame.engine(), *args, **kwargs))
 
 
 def lines(items: Iterable[str]) -> str:

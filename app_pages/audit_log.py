@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages import _common as common
 from app_pages import frame
+from tracker import exports
 from tracker.i18n import N_
 from tracker.models import Role
 from tracker.services import audit, postings
@@ -113,7 +114,7 @@ if len(events) == limit:
     st.caption(_("Only the newest {limit} events are shown; narrow the filters to see older ones.", limit=limit))
 st.dataframe(shown, hide_index=True)
 st.download_button(
-    _("Download these events (CSV)"), common.safe_csv(full), file_name=f"audit-log-{today.isoformat()}.csv",
+    _("Download these events (CSV)"), exports.to_csv_bytes(full), file_name=f"audit-log-{today.isoformat()}.csv",
     mime="text/csv", key="audit_download", icon=":material/download:", disabled=not events,
     help=_("Cells that a spreadsheet would run as a formula are prefixed with an apostrophe."),
 )

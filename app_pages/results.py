@@ -1,11 +1,68 @@
-"""Results (issue #5): merit view, agreement, calibration, reports and exports. Managers, admins."""
+"""Results (issue #5): merit view, panel agreement, interviewer calibration, completeness, charts,
+candidate documents and exports of one posting. The posting's hiring manager and administrators only.
+
+Three locks: the router does not run this page for an interviewer, :func:`frame.require_roles` refuses
+anyone else who reaches it, and every load goes through ``require_results_access`` in the services
+(so a manager sees only the postings they own). One view is computed per run — the one picked in the
+segmented control — and its figures are cached (see :mod:`app_pages._results_data`), which keeps a
+2,000-candidate posting's rerun well under a second.
+"""
 
 import streamlit as st
 
-from app_pages import frame
+from app_pages import _common as common
+from app_pages import _results_data as data
+from app_pages import _results_files, _results_merit, _results_views, frame
+from app_pages._results_text import VIEWS
 from tracker.models import Role
+from tracker.services import postings
+
+QUERY_KEY = "posting"
+VIEW_KEY = "results_view"
 
 actor = frame.require_roles(Role.admin, Role.manager)
 _ = frame.translator()
 st.title(_("Results"))
-st.info(_("This page is being built."))
+
+summaries = frame.service_call(postings.list_postings, actor)
+if summaries is None:
+    st.stop()
+mine = common.managed_postings(actor, summaries)
+if not mine:
+    st.info(_("You do not own a posting yet: results appear here for the postings you manage."))
+    st.stop()
+
+# A link (or a reload) may name the posting: ?posting=<id>, honoured when the actor manages it.
+wanted = st.query_params.get(QUERY_KEY, "")
+if wanted.isdigit() and int(wanted) in {s.id for s in mine} and "results_posting" not in st.session_state:
+    st.session_state[common.SELECTED_POSTING_KEY] = int(wanted)
+top = st.columns([4, 2, 1], vertical_alignment="bottom")
+with top[0]:
+    summary = common.choose_posting(mine, key="results_posting")
+st.query_params[QUERY_KEY] = str(summary.id)
+anonymised = top[1].toggle(
+    _("Anonymised"), key="results_anonymised",
+    help=_("Show candidates' labels (“Candidate 07”) instead of their names, here and in the exports."),
+)  # fmt: skip
+top[2].button(
+    _("Refresh"), key="results_refresh", on_click=data.clear, icon=":material/refresh:",
+    help=_("Figures are kept for up to a minute; refresh to include work saved since."),
+)  # fmt: skip
+
+view = st.segmented_control(
+    _("View"), list(VIEWS), key=VIEW_KEY, default="merit", required=True,
+    format_func=lambda key: _(VIEWS[key]), label_visibility="collapsed",
+)  # fmt: skip
+scope = data.Scope.of(actor, summary.id, anonymised=anonymised)
+if view == "agreement":
+    _results_views.show_agreement(actor, scope)
+elif view == "calibration":
+    _results_views.show_calibration(actor, scope)
+elif view == "completeness":
+    _results_views.show_completeness(actor, scope)
+elif view == "charts":
+    _results_views.show_charts(actor, scope)
+elif view == "files":
+    _results_files.show(actor, scope)
+else:
+    _results_merit.show(actor, scope)

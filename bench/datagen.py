@@ -403,6 +403,10 @@ def populate(engine: Engine, size: Size) -> Dataset:
         rubric_ids = ids.take(Rubric.__table__, postings_n)
         criteria_of: dict[int, list[tuple[int, bool]]] = {}  # posting -> [(criterion id, is asset)]
         panel_of: dict[int, list[int]] = {}
+        # The bench interviewer chairs the scoring posting's panel and sits on the next
+        # ``interviewer_panels - 1`` postings' panels (never the merit posting's).
+        extra_panels = {p for p in posting_ids if p not in (scoring_posting_id, merit_posting_id)}
+        extra_panels = set(sorted(extra_panels)[: size.interviewer_panels - 1])
         for index, pid in enumerate(posting_ids):
             en, fr = templates[index % len(templates)]
             key = "bench-scoring" if index == 0 else ("bench-merit" if pid == merit_posting_id else f"bench-{index:05d}")
@@ -439,10 +443,7 @@ def populate(engine: Engine, size: Size) -> Dataset:
                     "min_raters": 2,
                 })  # fmt: skip
                 criteria_of[pid].append((cid, asset))
-            # The bench interviewer chairs the scoring posting's panel and sits on the next
-            # ``interviewer_panels - 1`` postings' panels (never the merit posting's).
-            others_panels = [p for p in posting_ids if p not in (scoring_posting_id, merit_posting_id)]
-            if index == 0 or pid in others_panels[: size.interviewer_panels - 1]:
+            if index == 0 or pid in extra_panels:
                 members = [interviewer_id, *rng.sample(pool_ids, size.panel - 1)]
             else:
                 members = rng.sample(pool_ids, size.panel)

@@ -3,21 +3,26 @@ own postings, with a CSV download whose cells cannot run as spreadsheet formulas
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import pytest
+import streamlit
 from app_helpers import assert_no_exception, signed_in, texts
-from factories import World, build_world
+from factories import World, build_world, make_scorecard
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from app_pages._common import neutralise_cell, safe_csv
 from tracker.db import write_session
+from tracker.models import Candidate, ScorecardStatus, User
 from tracker.services.actor import Actor
 from tracker.services.candidates import add_candidate
 from tracker.services.panels import set_panel
 from tracker.services.rubrics import current_rubric, lock_rubric
+from tracker.services.scoring import reopen_scorecard
 
 pytest_plugins = ["app_helpers"]
 
@@ -113,33 +118,41 @@ def test_the_page_offers_no_way_to_change_an_event(world: World) -> None:
     assert [b.key for b in at.get("download_button")] == ["audit_download"]
 
 
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-        ("+1+1", "'+1+1"),
-        ("-2", "'-2"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tTAB", "'\tTAB"),
-        ("\rCR", "'\rCR"),
-        ("candidate.create", "candidate.create"),
-        ("Zoé", "Zoé"),
-        (42, 42),
-        (None, None),
-    ],
-)
-def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cell: object, expected: object) -> None:
-    assert neutralise_cell(cell) == expected
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """What the page hands to ``st.download_button`` (AppTest cannot read a download's bytes)."""
+    calls: list[dict[str, Any]] = []
+    real = streamlit.download_button
+
+    def spy(label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append({"label": label, "data": data, **kwargs})
+        return real(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", spy)
+    return calls
 
 
-def test_the_csv_download_is_utf8_and_neutralised() -> None:
-    table = pd.DataFrame({"Reason": ["=cmd|' /C calc'!A0", "plain"], "=Header": ["Élise", "x"]})
-    data = safe_csv(table)
-    assert data.startswith("\ufeff".encode())
-    text = data.decode("utf-8-sig")
-    assert text.splitlines()[0] == "Reason,'=Header"
-    assert "\"'=cmd|' /C calc'!A0\"" in text or "'=cmd|' /C calc'!A0" in text
-    assert "Élise" in text
+def test_the_csv_download_neutralises_formulas_and_keeps_accents(
+    app_engine: Engine, world: World, downloads: list[dict[str, Any]]
+) -> None:
+    with write_session(app_engine) as session:
+        card = make_scorecard(
+            session, candidate=session.get(Candidate, world.candidates[0].id),
+            interviewer=session.get(User, world.chair.id), ratings=[3, 3, 3], status=ScorecardStatus.submitted,
+        )
+        card_id = card.id
+    with write_session(app_engine) as session:
+        reopen_scorecard(session, Actor.from_user(world.manager), scorecard_id=card_id, reason='=HYPERLINK("http://evil.example")')
+    signed_in(world.admin.id, page="audit_log")
+    [download] = [d for d in downloads if d.get("key") == "audit_download"]
+    assert download["file_name"].startswith("audit-log-") and download["file_name"].endswith(".csv")
+    data: bytes = download["data"]
+    assert data.startswith("\ufeff".encode())  # a byte-order mark: spreadsheets then read UTF-8 accents
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    reopened = next(r for r in rows if r["Action"] == "scorecard.reopen")
+    assert reopened["Reason"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert any("Zoé Lachance" in r["Details"] for r in rows)  # whole details in the file, accents intact
+    assert not any(value.startswith(("=", "+", "-", "@")) for r in rows for value in r.values() if value)
 
 
 def test_audit_log_speaks_french(world: World) -> None:

@@ -41,7 +41,7 @@ TINY_PLAN = bench_run.Plan(
 def assert_well_formed(figures: list[dict[str, Any]]) -> None:
     assert figures
     for fig in figures:
-        assert FIGURE_KEYS <= set(fig), fig
+        assert set(fig) >= FIGURE_KEYS, fig
         if fig["value"] is None:
             assert fig["met"] is None and fig.get("note", "").startswith("not available: "), fig
             continue

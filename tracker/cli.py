@@ -50,4 +50,38 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="python -m tracker")
+    try:
+        cli(prog_name="python -m tracker")
+    except Exception as exc:
+        message = database_error_message(exc)
+        if message is None:
+            raise
+        click.echo(f"Error: {message}", err=True)
+        raise SystemExit(1) from None
+
+
+def database_error_message(exc: BaseException) -> str | None:
+    """One sentence for a database that cannot be opened or reached (no traceback), else None.
+
+    A missing or read-only SQLite folder, a PostgreSQL server that is down or restarting: the operator
+    needs to know what to fix, not where in SQLAlchemy the error surfaced.
+    """
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from tracker.db import DatabaseUnavailableError, database_url, make_engine
+
+    if isinstance(exc, DatabaseUnavailableError):
+        return str(exc)
+    if isinstance(exc, OperationalError | InterfaceError):
+        try:  # a command that opened SQLite its own way (migrations): say which folder is the problem
+            make_engine(database_url()).dispose()
+        except DatabaseUnavailableError as folder_problem:
+            return str(folder_problem)
+        except Exception:  # the generic sentence below still applies
+            pass
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return (
+            f"The database cannot be reached or refused the operation ({detail}). Check TRACKER_DATABASE_URL, "
+            "that the database server is running and that the database folder is writable, then try again."
+        )
+    return None

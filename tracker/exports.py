@@ -23,9 +23,12 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from sqlalchemy.engine import Engine
 
-from tracker.results.data import PostingFrames
+from tracker.db import read_session
+from tracker.results.data import PostingFrames, load_posting_frames
 from tracker.results.merit import CONSENSUS, MEAN, NOT_ASSESSED, ORDERING_NOTE, MeritView
+from tracker.services.actor import Actor
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark
@@ -242,3 +245,16 @@ def export_scores(frames: PostingFrames, *, fmt: str, lang: str = "en", anonymis
     if fmt == "xlsx":
         return to_xlsx_bytes({SHEET_NAMES.get(lang, SHEET_NAMES["en"])["scores"]: frame})
     raise ValueError(f"Unknown export format {fmt!r}: choose csv or xlsx.")
+
+
+def posting_scores_file(
+    engine: Engine, actor: Actor, *, posting_id: int, fmt: str, lang: str = "en", anonymised: bool = False
+) -> bytes:
+    """Read a posting's submitted scores with their notes (access checked) and return them as a file.
+
+    For callers that run outside a request's transaction: the dashboard builds this file only when its
+    download button is clicked, on a thread of its own, so the load opens its own read transaction.
+    """
+    with read_session(engine) as session:
+        frames = load_posting_frames(session, actor, posting_id=posting_id, notes=True)
+    return export_scores(frames, fmt=fmt, lang=lang, anonymised=anonymised)

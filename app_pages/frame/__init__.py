@@ -36,7 +36,7 @@ from app_pages.frame.auth import (
     sign_out,
     touch,
 )
-from app_pages.frame.data import engine, service_call
+from app_pages.frame.data import engine, error_markdown, message_text, service_call, show_error
 from app_pages.frame.guard import require_roles, show_refusal
 from app_pages.frame.lang import current_lang, localized_text, role_label, set_lang, translator
 from app_pages.frame.registry import PAGES, PageSpec, build_navigation, page_spec, visible_pages
@@ -51,9 +51,11 @@ __all__ = [
     "current_lang",
     "engine",
     "enforce_timeout",
+    "error_markdown",
     "escape_markdown",
     "localized_text",
     "markdown_to_safe_html",
+    "message_text",
     "page_spec",
     "plain_text",
     "require_roles",
@@ -61,6 +63,7 @@ __all__ = [
     "service_call",
     "session_timeout_minutes",
     "set_lang",
+    "show_error",
     "show_flash",
     "show_refusal",
     "sign_in_actor",

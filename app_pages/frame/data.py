@@ -27,9 +27,10 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from app_pages.frame.lang import translator
+from app_pages.frame.lang import current_lang, translator
 from app_pages.frame.render import escape_markdown
 from tracker.db import DatabaseUnavailableError, database_url, get_engine, read_session, write_session
+from tracker.i18n.message import Message
 from tracker.services.errors import TrackerError, ValidationError
 
 T = TypeVar("T")
@@ -58,9 +59,10 @@ def service_call(
     """Run ``fn(session, *args, **kwargs)`` in one transaction; on a refusal show it and return None.
 
     ``write=True`` uses ``write_session()`` (committed when ``fn`` returns, ``BEGIN IMMEDIATE`` on
-    SQLite), otherwise ``read_session()``. A ``TrackerError`` is shown with ``st.error`` (a
-    ``ValidationError`` lists every problem); ``messages`` maps an error class to the page's own
-    translated sentence when the service's English one is not right for the user. A database that
+    SQLite), otherwise ``read_session()``. A ``TrackerError`` is shown with ``st.error`` in the
+    session's language (its catalog msgid translated: :func:`error_markdown`; a ``ValidationError``
+    lists every problem); ``messages`` maps an error class to the page's own translated sentence when
+    the service's one is not right for the page. A database that
     cannot be reached shows a plain sentence too; the details go to the server log, never a traceback
     to the browser. Returns ``None`` after an error, so ``if result is None: st.stop()`` is the idiom
     (a service that returns ``None`` on success needs ``write=True`` and a check of the page state).
@@ -71,7 +73,7 @@ def service_call(
         with session_scope(engine()) as session:
             result = fn(session, *args, **kwargs)
     except TrackerError as exc:
-        _show_error(exc, messages)
+        st.error(error_markdown(exc, _.lang, messages))
         return None
     except (DatabaseUnavailableError, OperationalError) as exc:
         log.exception("database error in %s", getattr(fn, "__qualname__", fn))
@@ -85,12 +87,38 @@ def service_call(
     return result
 
 
-def _show_error(exc: TrackerError, messages: Mapping[type[TrackerError], str] | None) -> None:
+def show_error(exc: TrackerError, messages: Mapping[type[TrackerError], str] | None = None) -> None:
+    """Show a service's refusal the way :func:`service_call` does (for pages that call services otherwise)."""
+    st.error(error_markdown(exc, current_lang(), messages))
+
+
+def error_markdown(exc: TrackerError, lang: str, messages: Mapping[type[TrackerError], str] | None = None) -> str:
+    """The Markdown ``st.error`` shows for ``exc`` in ``lang``.
+
+    A page's own sentence for the error class (``messages``) wins; otherwise the service's message is
+    translated from its catalog msgid, a ``ValidationError`` with several problems as a bullet list.
+    The whole sentence is escaped, parameters included: names, e-mails and file names in it are
+    untrusted, and no catalog error sentence relies on Markdown.
+    """
     for error_type, text in (messages or {}).items():
         if isinstance(exc, error_type):
-            st.error(escape_markdown(text))
-            return
+            return escape_markdown(text)
     if isinstance(exc, ValidationError) and len(exc.problems) > 1:
-        st.error("\n".join(f"- {escape_markdown(problem)}" for problem in exc.problems))
-    else:
-        st.error(escape_markdown(str(exc)))
+        return "\n".join(f"- {escape_markdown(message_text(problem, lang))}" for problem in exc.problems)
+    return escape_markdown(message_text(exc.message, lang, fallback=str(exc)))
+
+
+def message_text(message: str, lang: str | None = None, *, fallback: str | None = None) -> str:
+    """A service's :class:`~tracker.i18n.message.Message` as plain text in ``lang`` (default: the session's).
+
+    For tables that show service messages (an import report's errors, a CSV file's problems). A plain
+    ``str`` is returned as it is; if translating fails (a catalog entry with broken placeholders), the
+    English sentence (or ``fallback``) is shown rather than nothing.
+    """
+    if not isinstance(message, Message):
+        return str(message)
+    try:
+        return message.translate(lang or current_lang())
+    except Exception:
+        log.exception("cannot translate %r", message.msgid)
+        return fallback if fallback is not None else str(message)

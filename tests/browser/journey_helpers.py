@@ -53,16 +53,25 @@ def click_button(page: Any, msgid: str, lang: str, **kwargs: Any) -> None:
 def choose_option(page: Any, widget_label: str, option_text: str) -> None:
     """Pick ``option_text`` in the Streamlit selectbox labelled ``widget_label``."""
     open_options(page.get_by_role("combobox", name=widget_label, exact=True))
-    page.wait_for_timeout(1000)
-    page.screenshot(path="/tmp/scratch/dbg3.png")
-    print("OPTIONS", page.get_by_role("option").all_inner_texts(), page.get_by_role("combobox").count())
     page.get_by_role("option", name=option_text, exact=True).first.click()
     wait_for_app(page)
 
 
 def open_options(combobox: Any) -> None:
-    """Open a selectbox's or multiselect's list (clicking its text field only focuses it)."""
-    combobox.locator("xpath=following-sibling::button[@aria-haspopup='listbox']").first.click()
+    """Open a selectbox's or multiselect's list of options.
+
+    A click on the text field usually opens it, but not always right after a rerun; the arrow key
+    then does (the keyboard way a user would open it).
+    """
+    if combobox.get_attribute("aria-expanded") == "true":
+        return
+    combobox.click()
+    for _ in range(20):
+        if combobox.get_attribute("aria-expanded") == "true":
+            return
+        combobox.press("ArrowDown")
+        time.sleep(0.1)
+    raise AssertionError("the list of options did not open")
 
 
 def declare_no_conflict(page: Any, lang: str) -> None:
@@ -125,3 +134,15 @@ def upload_postings(page: Any, files: list[Path], lang: str) -> None:
     )
     click_button(page, "Import the uploaded files", lang)
     page.get_by_text(t("Report of the last import", lang)).wait_for()
+
+
+def open_tab(page: Any, name: str) -> None:
+    """Select a tab; a rerun finishing at that moment can redraw the tabs, so check and retry."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    for _ in range(20):
+        wait_for_app(page)
+        tab.click()
+        if tab.get_attribute("aria-selected") == "true":
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the tab {name!r} did not open")

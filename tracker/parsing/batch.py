@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message
 from tracker.parsing.errors import PostingError
 from tracker.parsing.model import DEFAULT_MAX_BYTES, ParsedPosting, ParseRun
 from tracker.parsing.pairing import pair_postings
@@ -20,12 +22,16 @@ def parse_paths(paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYT
         try:
             postings.append(parse_file(file, max_bytes=max_bytes))
         except PostingError as exc:
-            errors.append((exc.path, str(exc)))
+            errors.append((exc.path, exc.message))
         except Exception as exc:
             errors.append(
                 (
                     str(file),
-                    f"{file} could not be parsed because of an internal error ({type(exc).__name__}); please report it.",
+                    Message(
+                        N_("{path} could not be parsed because of an internal error ({error}); please report it."),
+                        path=str(file),
+                        error=type(exc).__name__,
+                    ),
                 )
             )
     return ParseRun(postings=postings, pairs=pair_postings(postings), errors=errors)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message, Number
 from tracker.parsing.errors import PostingError
 
 # Longest marks first: the UTF-32-LE mark starts with the UTF-16-LE one.
@@ -22,13 +24,18 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 
+def too_big(path: str, size: int, max_bytes: int) -> Message:
+    return Message(
+        N_("{path} is {size} bytes, over the {limit}-byte limit; split the file or raise the limit with --max-bytes."),
+        path=path,
+        size=Number(size),
+        limit=Number(max_bytes),
+    )
+
+
 def check_size(data: bytes, *, path: str, max_bytes: int) -> None:
     if len(data) > max_bytes:
-        raise PostingError(
-            path,
-            f"{path} is {len(data):,} bytes, over the {max_bytes:,}-byte limit; "
-            "split the file or raise the limit with --max-bytes.",
-        )
+        raise PostingError(path, too_big(path, len(data), max_bytes))
 
 
 def decode_posting(data: bytes, *, path: str, max_bytes: int) -> str:
@@ -42,7 +49,7 @@ def decode_posting(data: bytes, *, path: str, max_bytes: int) -> str:
             break
     if encoding == "utf-8" and b"\x00" in body:
         raise PostingError(
-            path, f"{path} looks like a binary file (it contains NUL bytes); give a UTF-8 Markdown file."
+            path, Message(N_("{path} looks like a binary file (it contains NUL bytes); give a UTF-8 Markdown file."), path=path)
         )
     try:
         text = body.decode(encoding)
@@ -51,12 +58,19 @@ def decode_posting(data: bytes, *, path: str, max_bytes: int) -> str:
         offset = exc.start + len(data) - len(body)
         raise PostingError(
             path,
-            f"{path} is not valid {encoding.upper()} text (byte 0x{bad} at offset {offset}); re-save it as UTF-8.",
+            Message(
+                N_("{path} is not valid {encoding} text (byte 0x{byte} at offset {offset}); re-save it as UTF-8."),
+                path=path,
+                encoding=encoding.upper(),
+                byte=bad,
+                offset=offset,
+            ),
         ) from None
     if "\x00" in text:
         raise PostingError(
-            path, f"{path} looks like a binary file (it contains NUL characters); give a UTF-8 Markdown file."
+            path,
+            Message(N_("{path} looks like a binary file (it contains NUL characters); give a UTF-8 Markdown file."), path=path),
         )
     if not text.strip():
-        raise PostingError(path, f"{path} is empty; a posting needs front matter and a Markdown body.")
+        raise PostingError(path, Message(N_("{path} is empty; a posting needs front matter and a Markdown body."), path=path))
     return text

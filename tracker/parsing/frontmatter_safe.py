@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message, Number
 from tracker.parsing.errors import PostingError
 
 MAX_DEPTH = 32
@@ -48,7 +50,11 @@ def check_limits(document: str) -> None:
     for event in yaml.parse(document, Loader=_FAST_LOADER):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) >= MAX_DEPTH:
-                raise FrontMatterLimitError(f"nested deeper than {MAX_DEPTH} levels (line {event.start_mark.line + 1})")
+                raise FrontMatterLimitError(
+                    Message(
+                        N_("nested deeper than {depth} levels (line {line})"), depth=MAX_DEPTH, line=event.start_mark.line + 1
+                    )
+                )
             stack.append([event.anchor, 1])
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             anchor, size = stack.pop()
@@ -62,10 +68,10 @@ def check_limits(document: str) -> None:
         elif isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_ALIASES:
-                raise FrontMatterLimitError(f"using more than {MAX_ALIASES} YAML aliases (*name)")
+                raise FrontMatterLimitError(Message(N_("using more than {limit} YAML aliases (*name)"), limit=MAX_ALIASES))
             if event.anchor not in sizes:
                 if any(anchor == event.anchor for anchor, _ in stack):
-                    raise FrontMatterLimitError("that is recursive (an anchor is used inside itself)")
+                    raise FrontMatterLimitError(Message(N_("that is recursive (an anchor is used inside itself)")))
                 continue  # an undefined alias: the loader reports it as a YAML error
             _add(stack, sizes[event.anchor])
 
@@ -75,7 +81,10 @@ def _add(stack: list[list], size: int) -> None:
         stack[-1][1] += size
         if stack[-1][1] > MAX_NODES:
             raise FrontMatterLimitError(
-                f"expanding to more than {MAX_NODES:,} values once its aliases are followed (an alias bomb?)"
+                Message(
+                    N_("expanding to more than {limit} values once its aliases are followed (an alias bomb?)"),
+                    limit=Number(MAX_NODES),
+                )
             )
 
 
@@ -111,30 +120,47 @@ def split_front_matter(text: str, *, path: str) -> FrontMatter:
         raw, body = _HANDLER.split(text)
     except ValueError:
         raise PostingError(
-            path, f"{path} opens YAML front matter with '---' but never closes it; add a closing '---' line."
+            path,
+            Message(N_("{path} opens YAML front matter with '---' but never closes it; add a closing '---' line."), path=path),
         ) from None
     try:
         data = _HANDLER.load(raw)
     except FrontMatterLimitError as exc:
-        raise PostingError(path, f"{path} has front matter {exc}; simplify the YAML.") from None
+        detail = exc.args[0] if exc.args else str(exc)
+        raise PostingError(
+            path, Message(N_("{path} has front matter {detail}; simplify the YAML."), path=path, detail=detail)
+        ) from None
     except yaml.constructor.ConstructorError as exc:
         raise PostingError(
-            path, f"{path} has front matter with a value plain YAML cannot hold ({_describe(exc)}); remove the tag."
+            path,
+            Message(
+                N_("{path} has front matter with a value plain YAML cannot hold ({detail}); remove the tag."),
+                path=path,
+                detail=_describe(exc),
+            ),
         ) from None
     except yaml.YAMLError as exc:
         raise PostingError(
-            path, f"{path} has front matter that is not valid YAML ({_describe(exc)}); fix the YAML."
+            path,
+            Message(N_("{path} has front matter that is not valid YAML ({detail}); fix the YAML."), path=path, detail=_describe(exc)),
         ) from None
     except RecursionError:
-        raise PostingError(path, f"{path} has front matter nested too deeply to read; simplify the YAML.") from None
+        raise PostingError(
+            path, Message(N_("{path} has front matter nested too deeply to read; simplify the YAML."), path=path)
+        ) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        kind = type(data).__name__
-        kind = {"list": "a list", "str": "a string", "int": "a number", "float": "a number"}.get(kind, f"a {kind}")
+        type_name = type(data).__name__
+        kinds = {"list": N_("a list"), "str": N_("a string"), "int": N_("a number"), "float": N_("a number")}
+        kind = Message(kinds[type_name]) if type_name in kinds else Message(N_("a {type}"), type=type_name)
         raise PostingError(
             path,
-            f"{path} has front matter that is {kind}, not a mapping; write it as 'key: value' lines (title: ...).",
+            Message(
+                N_("{path} has front matter that is {kind}, not a mapping; write it as 'key: value' lines (title: ...)."),
+                path=path,
+                kind=kind,
+            ),
         )
     body_line = text[: len(text) - len(body)].count("\n")
     metadata = {str(key): value for key, value in data.items()}

@@ -7,7 +7,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from tracker.parsing.decoding import decode_posting
+from tracker.i18n import N_
+from tracker.i18n.message import Message
+from tracker.parsing.decoding import decode_posting, too_big
 from tracker.parsing.errors import PostingError
 from tracker.parsing.frontmatter_safe import split_front_matter
 from tracker.parsing.language import detect_language
@@ -72,20 +74,20 @@ def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parse
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except IsADirectoryError:
-        raise PostingError(name, f"{name} is a folder, not a posting file; give a .md file.") from None
+        raise PostingError(name, Message(N_("{path} is a folder, not a posting file; give a .md file."), path=name)) from None
     except OSError as exc:
         raise PostingError(
-            name, f"{name} cannot be read ({exc.strerror or exc}); check the path and permissions."
+            name,
+            Message(
+                N_("{path} cannot be read ({error}); check the path and permissions."), path=name, error=exc.strerror or exc
+            ),
         ) from None
     if len(data) > max_bytes:
         try:
             size = Path(path).stat().st_size
         except OSError:
             size = len(data)
-        raise PostingError(
-            name,
-            f"{name} is {size:,} bytes, over the {max_bytes:,}-byte limit; split the file or raise the limit with --max-bytes.",
-        )
+        raise PostingError(name, too_big(name, size, max_bytes))
     return parse_bytes(data, path=name, max_bytes=max_bytes)
 
 

@@ -17,6 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message
 from tracker.models import Role, User, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
@@ -40,7 +42,7 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash
 # Verified against when the e-mail is unknown so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_BAD_CREDENTIALS = (
+_BAD_CREDENTIALS = N_(
     "Sign-in failed: the e-mail or the password is wrong, or the account is locked after too many "
     "attempts (wait 15 minutes) or deactivated (ask an administrator)."
 )
@@ -94,15 +96,15 @@ def normalise_email(email: str) -> str:
 def check_email(email: str) -> str:
     email = normalise_email(email)
     if not _EMAIL_RE.match(email) or len(email) > 320:
-        raise ValidationError(f"“{email}” is not an e-mail address; write it as name@department.gc.ca.")
+        raise ValidationError(N_("“{email}” is not an e-mail address; write it as name@department.gc.ca."), email=email)
     return email
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        raise ValidationError(N_("Choose a password of at least {length} characters."), length=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationError(f"Choose a password of at most {MAX_PASSWORD_LENGTH} characters.")
+        raise ValidationError(N_("Choose a password of at most {length} characters."), length=MAX_PASSWORD_LENGTH)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -165,8 +167,8 @@ def actor_for_sso_email(session: Session, *, email: str) -> Actor:
     user = _user_by_email(session, email or "")
     if user is None or not user.active:
         raise AuthenticationError(
-            f"No active tracker account uses the e-mail {normalise_email(email or '')!r}; "
-            "ask an administrator to add you."
+            N_("No active tracker account uses the e-mail {email}; ask an administrator to add you."),
+            email=repr(normalise_email(email or "")),
         )
     user.last_login_at = utcnow()
     session.add(user)
@@ -192,22 +194,24 @@ def create_user(
     require_role(actor, Role.admin)
     email = check_email(email)
     display_name = display_name.strip()
-    problems = []
+    problems: list[Message] = []
     if not display_name:
-        problems.append("Give the user a name.")
+        problems.append(Message(N_("Give the user a name.")))
     try:
         role = Role(role)
     except ValueError:
-        problems.append(f"Role must be one of {', '.join(r.value for r in Role)} (got {role!r}).")
+        problems.append(
+            Message(N_("Role must be one of {roles} (got {role})."), roles=[r.value for r in Role], role=repr(role))
+        )
     if password is not None:
         try:
             check_password(password)
         except ValidationError as exc:
             problems.extend(exc.problems)
     if _user_by_email(session, email) is not None:
-        problems.append(f"A user with the e-mail {email} already exists.")
+        problems.append(Message(N_("A user with the e-mail {email} already exists."), email=email))
     if problems:
-        raise ValidationError(" ".join(problems), problems)
+        raise ValidationError.listing(problems)
     user = User(
         email=email,
         display_name=display_name,
@@ -224,7 +228,7 @@ def create_user(
 def _get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError(f"User {user_id} does not exist.")
+        raise NotFoundError(N_("User {user_id} does not exist."), user_id=user_id)
     return user
 
 
@@ -241,23 +245,23 @@ def update_user(
     require_role(actor, Role.admin)
     user = _get_user(session, user_id)
     if expected_version is not None and user.version != expected_version:
-        raise ConflictError(f"{user.email} was changed by someone else meanwhile; reload and try again.")
+        raise ConflictError(N_("{email} was changed by someone else meanwhile; reload and try again."), email=user.email)
     before = _snapshot(user)
     if display_name is not None:
         if not display_name.strip():
-            raise ValidationError("Give the user a name.")
+            raise ValidationError(N_("Give the user a name."))
         user.display_name = display_name.strip()
     if role is not None:
         try:
             user.role = Role(role)
         except ValueError as exc:
-            raise ValidationError(f"Role must be one of {', '.join(r.value for r in Role)}.") from exc
+            raise ValidationError(N_("Role must be one of {roles}."), roles=[r.value for r in Role]) from exc
     if active is not None:
         if not active and user.id == actor.id:
-            raise ValidationError("You cannot deactivate your own account; ask another administrator.")
+            raise ValidationError(N_("You cannot deactivate your own account; ask another administrator."))
         user.active = active
     if user.id == actor.id and user.role != Role.admin:
-        raise ValidationError("You cannot remove your own administrator role; ask another administrator.")
+        raise ValidationError(N_("You cannot remove your own administrator role; ask another administrator."))
     user.version += 1
     session.add(user)
     record_event(
@@ -270,7 +274,7 @@ def set_password(session: Session, actor: Actor, *, user_id: int, password: str)
     """Admins set anyone's password (it must then be changed); users change their own."""
     own = actor.id is not None and actor.id == user_id
     if not own and not actor.is_admin:
-        raise PermissionDeniedError("You can only change your own password.")
+        raise PermissionDeniedError(N_("You can only change your own password."))
     check_password(password)
     user = _get_user(session, user_id)
     user.password_hash = hash_password(password)

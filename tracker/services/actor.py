@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from tracker.i18n import N_
 from tracker.models import Role, User
 from tracker.services.errors import NotFoundError
 
@@ -38,5 +39,5 @@ def load_actor(session: Session, user_id: int) -> Actor:
     """Rebuild the actor from the database on each request so a deactivated account stops at once."""
     user = session.get(User, user_id)
     if user is None or not user.active:
-        raise NotFoundError("This account no longer exists or has been deactivated; sign in again.")
+        raise NotFoundError(N_("This account no longer exists or has been deactivated; sign in again."))
     return Actor.from_user(user)

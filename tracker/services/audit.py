@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from tracker.i18n import N_
 from tracker.models import AuditEvent, AuditPersonalData, Posting, Role, utcnow
 from tracker.services.actor import Actor
 from tracker.services.errors import ValidationError
@@ -78,16 +79,20 @@ def record_event(
         "before_json": None if personal else to_json(before),
         "after_json": None if personal else to_json(after),
     }
-    events = AuditEvent.__table__  # type: ignore[attr-defined]  (Core table: skips ORM bulk-insert overhead)
-    event_id = session.execute(insert(events).values(**values).returning(events.c.id)).scalar_one()
+    event_id = session.execute(_INSERT_EVENT, values).scalar_one()
     if personal:
         assert candidate is not None and candidate.id is not None
         session.execute(
-            insert(AuditPersonalData.__table__).values(  # type: ignore[attr-defined]
-                audit_event_id=event_id, candidate_id=candidate.id, before_json=to_json(before), after_json=to_json(after)
-            )
-        )
+            _INSERT_PERSONAL,
+            {"audit_event_id": event_id, "candidate_id": candidate.id, "before_json": to_json(before),
+             "after_json": to_json(after)},
+        )  # fmt: skip
     return int(event_id)
+
+
+# Built once (Core tables: no ORM bulk-insert path); every write pays for these, the draft save most.
+_INSERT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)  # type: ignore[attr-defined]
+_INSERT_PERSONAL = insert(AuditPersonalData.__table__)  # type: ignore[attr-defined]
 
 
 # One audit event as pages show it; ``personal`` is False once the candidate's data was deleted.
@@ -126,7 +131,11 @@ def list_events(
     """Newest first. Admins read everything; a manager reads the events of the postings they own."""
     require_role(actor, Role.admin, Role.manager)
     if not 1 <= limit <= MAX_LIST_LIMIT:
-        raise ValidationError(f"Ask for between 1 and {MAX_LIST_LIMIT} audit events at a time (you asked {limit}).")
+        raise ValidationError(
+            N_("Ask for between 1 and {max_limit} audit events at a time (you asked {limit})."),
+            max_limit=MAX_LIST_LIMIT,
+            limit=limit,
+        )
     query = select(AuditEvent, AuditPersonalData).join(
         AuditPersonalData, col(AuditPersonalData.audit_event_id) == col(AuditEvent.id), isouter=True
     )

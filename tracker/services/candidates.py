@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
+from tracker.i18n import N_
+from tracker.i18n.message import Join, Message, Number, as_message
 from tracker.models import AuditEvent, Candidate, CandidateStatus, Declaration, Lang, Posting, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
@@ -86,11 +88,17 @@ class CsvRow:
 
 @dataclass(frozen=True)
 class RowError:
+    """One problem of an uploaded file; ``message`` is a translatable :class:`Message` (a ``str``)."""
+
     line: int
     message: str
 
+    def as_message(self) -> Message:
+        problem = as_message(self.message)
+        return Message(N_("Line {line}: {problem}"), line=self.line, problem=problem) if self.line else problem
+
     def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}" if self.line else self.message
+        return str(self.as_message())
 
 
 @dataclass(frozen=True)
@@ -130,25 +138,31 @@ def _next_label_number(session: Session, posting_id: int) -> int:
 
 
 def check_name(name: str) -> str:
-    text = clean_text(name, what="candidate's name", max_length=MAX_NAME, required=True)
+    text = clean_text(name, what=N_("candidate's name"), max_length=MAX_NAME, required=True)
     if looks_like_formula(text):
         raise ValidationError(
-            f"The name “{text[:40]}” starts with “{text[0]!s}”, which a spreadsheet would run as a formula; remove that character."
+            N_("The name “{name}” starts with “{char}”, which a spreadsheet would run as a formula; remove that character."),
+            name=text[:40],
+            char=text[0],
         )
     return text
 
 
+def _email_taken(label: str, email: str) -> Message:
+    return Message(N_("{candidate} already uses the e-mail {email} on this posting."), candidate=label, email=email)
+
+
 def check_candidate_email(email: str) -> str:
-    text = clean_text(email, what="candidate's e-mail", max_length=MAX_EMAIL, required=True).lower()
+    text = clean_text(email, what=N_("candidate's e-mail"), max_length=MAX_EMAIL, required=True).lower()
     if looks_like_formula(text) or not _EMAIL_RE.match(text):
-        raise ValidationError(f"“{text[:60]}” is not an e-mail address; write it as name@example.ca.")
+        raise ValidationError(N_("“{email}” is not an e-mail address; write it as name@example.ca."), email=text[:60])
     return text
 
 
 def check_language(language: Lang | str | None) -> Lang:
     key = (str(language.value) if isinstance(language, Lang) else str(language or "")).strip().lower()
     if key not in _LANGUAGES:
-        raise ValidationError(f"Language “{language}” is not an official language; write en or fr.")
+        raise ValidationError(N_("Language “{language}” is not an official language; write en or fr."), language=language)
     return _LANGUAGES[key]
 
 
@@ -163,7 +177,7 @@ def add_candidate(
     session: Session, actor: Actor, *, posting_id: int, name: str, email: str, language: Lang | str = Lang.en
 ) -> CandidatePublic:
     require_posting_manager(session, actor, posting_id)
-    problems: list[str] = []
+    problems: list[Message] = []
     checked: dict[str, Any] = {}
     for key, check, value in (("name", check_name, name), ("email", check_candidate_email, email), ("language", check_language, language)):
         try:
@@ -173,9 +187,9 @@ def add_candidate(
     if "email" in checked:
         clash = _existing_emails(session, posting_id).get(checked["email"])
         if clash:
-            problems.append(f"{clash} already uses the e-mail {checked['email']} on this posting.")
+            problems.append(_email_taken(clash, checked["email"]))
     if problems:
-        raise ValidationError(" ".join(problems), problems)
+        raise ValidationError.listing(problems)
     return _insert_candidates(session, actor, posting_id, [checked])[0]
 
 
@@ -222,16 +236,16 @@ def update_candidate(
         values["email"] = check_candidate_email(email)
         clash = _existing_emails(session, candidate.posting_id).get(values["email"])
         if clash and clash != candidate.label:
-            raise ValidationError(f"{clash} already uses the e-mail {values['email']} on this posting.")
+            raise ValidationError(_email_taken(clash, values["email"]))
     if language is not _UNSET:
         values["language"] = check_language(language)
     if status is not _UNSET:
         try:
             values["status"] = CandidateStatus(status)
         except ValueError as exc:
-            raise ValidationError(f"Status must be one of {', '.join(s.value for s in CandidateStatus)}.") from exc
+            raise ValidationError(N_("Status must be one of {statuses}."), statuses=[s.value for s in CandidateStatus]) from exc
     before = _snapshot(candidate)
-    bump_version(session, Candidate, candidate_id, expected_version, {**values, "updated_at": utcnow()}, "candidate")
+    bump_version(session, Candidate, candidate_id, expected_version, {**values, "updated_at": utcnow()}, N_("this candidate"))
     session.expire_all()
     fresh = get_candidate_or_404(session, candidate_id)
     record_event(
@@ -246,7 +260,9 @@ def get_candidate(session: Session, actor: Actor, *, candidate_id: int) -> Candi
     posting = require_view_posting(session, actor, candidate.posting_id)
     manager = is_posting_manager(actor, posting)
     if not manager and _has_conflict(session, actor, candidate_id):
-        raise PermissionDeniedError(f"You declared a conflict of interest with {candidate.label}, so you are off their panel.")
+        raise PermissionDeniedError(
+            N_("You declared a conflict of interest with {candidate}, so you are off their panel."), candidate=candidate.label
+        )
     return CandidatePublic.of(candidate, with_email=manager)
 
 
@@ -281,18 +297,30 @@ def list_candidates(session: Session, actor: Actor, *, posting_id: int) -> list[
 
 def _decode(data: bytes) -> tuple[str | None, RowError | None]:
     if len(data) > MAX_CSV_BYTES:
-        return None, RowError(0, f"The file is {len(data):,} bytes; split it into files under {MAX_CSV_BYTES // 1024 // 1024} MB.")
+        return None, RowError(
+            0,
+            Message(
+                N_("The file is {size} bytes; split it into files under {limit} MB."),
+                size=Number(len(data)),
+                limit=MAX_CSV_BYTES // 1024 // 1024,
+            ),
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, RowError(0, "The file is saved as UTF-16; save it again as “CSV UTF-8” and upload that.")
+        return None, RowError(0, Message(N_("The file is saved as UTF-16; save it again as “CSV UTF-8” and upload that.")))
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        return None, RowError(line, "The file contains NUL bytes, so it is not a text CSV; save it again as “CSV UTF-8”.")
+        return None, RowError(
+            line, Message(N_("The file contains NUL bytes, so it is not a text CSV; save it again as “CSV UTF-8”."))
+        )
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, RowError(
-            line, "The file is not UTF-8 (an accented letter could not be read); save it again as “CSV UTF-8” and upload that."
+            line,
+            Message(
+                N_("The file is not UTF-8 (an accented letter could not be read); save it again as “CSV UTF-8” and upload that.")
+            ),
         )
 
 
@@ -304,9 +332,12 @@ def parse_candidates_csv(data: bytes, existing: dict[str, str] | None = None) ->
     """
     text, error = _decode(data)
     if error is not None or text is None:
-        return CsvPreview([], [error or RowError(0, "The file is empty.")])
+        return CsvPreview([], [error or RowError(0, Message(N_("The file is empty.")))])
     if not text.strip():
-        return CsvPreview([], [RowError(0, "The file is empty; give a header line name,email[,language] and one line per candidate.")])
+        return CsvPreview(
+            [],
+            [RowError(0, Message(N_("The file is empty; give a header line name,email[,language] and one line per candidate.")))],
+        )
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -315,19 +346,35 @@ def parse_candidates_csv(data: bytes, existing: dict[str, str] | None = None) ->
     try:
         header = next(reader)
     except csv.Error as exc:
-        return CsvPreview([], [RowError(1, f"The header line cannot be read as CSV ({exc}).")])
+        return CsvPreview([], [RowError(1, Message(N_("The header line cannot be read as CSV ({error})."), error=str(exc)))])
     columns = [_COLUMN_ALIASES.get(h.strip().lower(), h.strip()) for h in header]
     unknown = [h for h, c in zip(header, columns, strict=True) if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if missing:
-        errors.append(RowError(1, f"The header lacks the column(s) {', '.join(missing)}; the first line must read name,email (and optionally language)."))
+        errors.append(
+            RowError(
+                1,
+                Message(
+                    N_("The header lacks the column(s) {columns}; the first line must read name,email (and optionally language)."),
+                    columns=missing,
+                ),
+            )
+        )
     if unknown:
         errors.append(
-            RowError(1, f"Unknown column(s) {', '.join(repr(u) for u in unknown)}: the file may only have name, email and language; remove the others.")
+            RowError(
+                1,
+                Message(
+                    N_("Unknown column(s) {columns}: the file may only have name, email and language; remove the others."),
+                    columns=[repr(u) for u in unknown],
+                ),
+            )
         )
     if repeated:
-        errors.append(RowError(1, f"The column(s) {', '.join(repeated)} appear twice in the header; keep one of each."))
+        errors.append(
+            RowError(1, Message(N_("The column(s) {columns} appear twice in the header; keep one of each."), columns=repeated))
+        )
     if errors:
         return CsvPreview([], errors)
     index = {c: i for i, c in enumerate(columns)}
@@ -340,19 +387,33 @@ def parse_candidates_csv(data: bytes, existing: dict[str, str] | None = None) ->
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(reader.line_num, f"This line cannot be read as CSV ({exc}); check its quotes."))
+            errors.append(
+                RowError(reader.line_num, Message(N_("This line cannot be read as CSV ({error}); check its quotes."), error=str(exc)))
+            )
             break
         line = reader.line_num
         if not any(field.strip() for field in record):
             continue
         count += 1
         if count > MAX_CSV_ROWS:
-            errors.append(RowError(line, f"The file has more than {MAX_CSV_ROWS:,} candidates; split it."))
+            errors.append(
+                RowError(line, Message(N_("The file has more than {limit} candidates; split it."), limit=Number(MAX_CSV_ROWS)))
+            )
             break
         if len(record) != len(columns):
-            errors.append(RowError(line, f"This line has {len(record)} fields but the header has {len(columns)}; check for a stray {delimiter!r}."))
+            errors.append(
+                RowError(
+                    line,
+                    Message(
+                        N_("This line has {fields} fields but the header has {columns}; check for a stray {delimiter}."),
+                        fields=len(record),
+                        columns=len(columns),
+                        delimiter=repr(delimiter),
+                    ),
+                )
+            )
             continue
-        row_problems: list[str] = []
+        row_problems: list[Message] = []
         try:
             name = check_name(record[index["name"]])
         except ValidationError as exc:
@@ -370,9 +431,15 @@ def parse_candidates_csv(data: bytes, existing: dict[str, str] | None = None) ->
             language = Lang.en
         if email:
             if email in seen:
-                row_problems.append(f"The e-mail {email} is already on line {seen[email]}; each candidate appears once.")
+                row_problems.append(
+                    Message(
+                        N_("The e-mail {email} is already on line {line}; each candidate appears once."),
+                        email=email,
+                        line=seen[email],
+                    )
+                )
             elif email in existing:
-                row_problems.append(f"{existing[email]} already uses the e-mail {email} on this posting.")
+                row_problems.append(_email_taken(existing[email], email))
             else:
                 seen[email] = line
         if row_problems:
@@ -380,7 +447,7 @@ def parse_candidates_csv(data: bytes, existing: dict[str, str] | None = None) ->
         else:
             rows.append(CsvRow(line=line, name=name, email=email, language=language))
     if not rows and not errors:
-        errors.append(RowError(0, "The file has a header but no candidates."))
+        errors.append(RowError(0, Message(N_("The file has a header but no candidates."))))
     return CsvPreview(rows, errors)
 
 
@@ -393,10 +460,12 @@ def import_candidates_csv(session: Session, actor: Actor, *, posting_id: int, da
     """All or nothing: any bad row refuses the whole file, with every problem listed by line."""
     preview = preview_candidates_csv(session, actor, posting_id=posting_id, data=data)
     if preview.errors:
-        problems = [str(e) for e in preview.errors]
+        problems = [e.as_message() for e in preview.errors]
         raise ValidationError(
-            f"Nothing was imported: {len(problems)} problem(s) in the file. " + " ".join(problems[:3]) + (" …" if len(problems) > 3 else ""),
+            N_("Nothing was imported: {count} problem(s) in the file. {details}"),
             problems,
+            count=len(problems),
+            details=Join.of(problems, " ", limit=3),
         )
     return _insert_candidates(
         session, actor, posting_id, [{"name": r.name, "email": r.email, "language": r.language} for r in preview.rows]

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel
 
+from tracker.i18n import N_
+from tracker.i18n.message import Number, as_message
 from tracker.services.errors import ConflictError, ValidationError
 
 # Leading characters a spreadsheet treats as the start of a formula (OWASP CSV injection).
@@ -20,6 +22,8 @@ def bump_version(
     session: Session, model: type[SQLModel], row_id: int, expected_version: int, values: dict[str, Any], what: str
 ) -> int:
     """``UPDATE … SET version = version + 1 WHERE id = ? AND version = ?`` or raise ``ConflictError``.
+
+    ``what`` names the row for the message, marked for translation: ``N_("this rubric")``.
 
     The check and the write are one statement, so two writers holding the same version cannot both
     succeed whatever the isolation level: the second matches no row.
@@ -34,8 +38,12 @@ def bump_version(
     new_version = result.scalar_one_or_none()
     if new_version is None:
         raise ConflictError(
-            f"Someone else changed this {what} after you opened it (your copy is version {expected_version}); "
-            "reload to see their change, then make yours again."
+            N_(
+                "Someone else changed {what} after you opened it (your copy is version {version}); "
+                "reload to see their change, then make yours again."
+            ),
+            what=as_message(what),
+            version=expected_version,
         )
     return int(new_version)
 
@@ -54,14 +62,23 @@ def dumps(value: Any) -> str:
 
 
 def clean_text(value: str | None, *, what: str, max_length: int, required: bool = False) -> str:
-    """Strip, refuse NUL bytes (PostgreSQL cannot store them) and over-long values."""
+    """Strip, refuse NUL bytes (PostgreSQL cannot store them) and over-long values.
+
+    ``what`` names the field for the messages, marked for translation: ``N_("evidence notes")``.
+    """
     text = (value or "").strip()
+    field = as_message(what)
     if "\x00" in text:
-        raise ValidationError(f"The {what} contains a NUL character; remove it.")
+        raise ValidationError(N_("The {what} contains a NUL character; remove it."), what=field)
     if required and not text:
-        raise ValidationError(f"The {what} is empty; fill it in.")
+        raise ValidationError(N_("The {what} is empty; fill it in."), what=field)
     if len(text) > max_length:
-        raise ValidationError(f"The {what} is {len(text):,} characters long; shorten it to {max_length:,} at most.")
+        raise ValidationError(
+            N_("The {what} is {length} characters long; shorten it to {max_length} at most."),
+            what=field,
+            length=Number(len(text)),
+            max_length=Number(max_length),
+        )
     return text
 
 

@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message
 from tracker.models import (
     Candidate,
     Consensus,
@@ -97,7 +99,7 @@ def _require_board_access(session: Session, actor: Actor, candidate: Candidate, 
         return
     member = panel_membership(session, actor, candidate.posting_id)
     if member is None or not member.is_chair:
-        raise PermissionDeniedError("Only the panel's chair or the posting's hiring manager can run the consensus.")
+        raise PermissionDeniedError(N_("Only the panel's chair or the posting's hiring manager can run the consensus."))
     conflicted = session.exec(
         select(Declaration.id).where(
             Declaration.candidate_id == candidate.id, Declaration.user_id == actor.id, col(Declaration.has_conflict).is_(True)
@@ -105,7 +107,8 @@ def _require_board_access(session: Session, actor: Actor, candidate: Candidate, 
     ).first()
     if conflicted is not None:
         raise PermissionDeniedError(
-            f"You declared a conflict of interest with {candidate.label}; the hiring manager runs this consensus instead."
+            N_("You declared a conflict of interest with {candidate}; the hiring manager runs this consensus instead."),
+            candidate=candidate.label,
         )
 
 
@@ -131,7 +134,7 @@ def waiting_for(session: Session, candidate: Candidate) -> list[str]:
     )
     eligible = [(uid, name) for uid, name in members if uid not in conflicted]
     if not eligible:
-        return ["(the panel has no member without a conflict of interest)"]
+        return [Message(N_("(the panel has no member without a conflict of interest)"))]
     return [name for uid, name in eligible if uid not in submitted]
 
 
@@ -177,7 +180,7 @@ def consensus_board(session: Session, actor: Actor, *, candidate_id: int) -> Con
     _require_board_access(session, actor, candidate, write=False)
     rubric = current_rubric_row(session, candidate.posting_id)
     if rubric is None:
-        raise NotFoundError("This posting has no rubric yet.")
+        raise NotFoundError(N_("This posting has no rubric yet."))
     waiting = waiting_for(session, candidate)
     return ConsensusBoard(
         candidate_id=candidate_id, candidate_label=candidate.label, posting_id=candidate.posting_id,
@@ -202,31 +205,49 @@ def record_consensus(
     waiting = waiting_for(session, candidate)
     if waiting:
         raise ValidationError(
-            f"Consensus for {candidate.label} waits until every panel member has submitted: still waiting for {', '.join(waiting)}."
+            N_("Consensus for {candidate} waits until every panel member has submitted: still waiting for {names}."),
+            candidate=candidate.label,
+            names=waiting,
         )
     rubric = current_rubric_row(session, candidate.posting_id)
     assert rubric is not None
     rows = {r.criterion.id: r for r in _rows(session, candidate, rubric.id or 0)}
     row = rows.get(criterion_id)
     if row is None:
-        raise ValidationError(f"Criterion {criterion_id} is not part of the current rubric; reload the page.")
-    rationale = clean_text(rationale, what="rationale", max_length=MAX_NOTES)
+        raise ValidationError(
+            N_("Criterion {criterion_id} is not part of the current rubric; reload the page."), criterion_id=criterion_id
+        )
+    rationale = clean_text(rationale, what=N_("rationale"), max_length=MAX_NOTES)
     if not_assessed:
         rating = None
         if row.low is not None and not rationale:
             raise ValidationError(
-                f"Panel members rated criterion {row.criterion.number}; explain why the board marks it “not assessed”."
+                N_("Panel members rated criterion {number}; explain why the board marks it “not assessed”."),
+                number=row.criterion.number,
             )
     else:
         if rating is None or isinstance(rating, bool) or not isinstance(rating, int):
-            raise ValidationError(f"Give criterion {row.criterion.number} a consensus rating, or mark it “not assessed”.")
+            raise ValidationError(
+                N_("Give criterion {number} a consensus rating, or mark it “not assessed”."), number=row.criterion.number
+            )
         levels = set(session.exec(select(RatingLevel.value).where(RatingLevel.rubric_id == rubric.id)).all())
         if rating not in levels:
-            raise ValidationError(f"{rating} is not a level of this rubric's rating scale ({min(levels)}–{max(levels)}).")
+            raise ValidationError(
+                N_("{rating} is not a level of this rubric's rating scale ({low}–{high})."),
+                rating=rating,
+                low=min(levels),
+                high=max(levels),
+            )
         if row.low is not None and row.high is not None and not row.low <= rating <= row.high and not rationale:
             raise ValidationError(
-                f"The consensus {rating} for criterion {row.criterion.number} is outside the panel's ratings "
-                f"({row.low}–{row.high}); write the rationale for it."
+                N_(
+                    "The consensus {rating} for criterion {number} is outside the panel's ratings "
+                    "({low}–{high}); write the rationale for it."
+                ),
+                rating=rating,
+                number=row.criterion.number,
+                low=row.low,
+                high=row.high,
             )
     now = utcnow()
     values = {"rating": rating, "not_assessed": bool(not_assessed), "rationale": rationale, "decided_by_id": actor.id, "decided_at": now}
@@ -246,8 +267,12 @@ def record_consensus(
         ).first()
     if result is None:
         raise ConflictError(
-            f"Someone recorded a consensus for criterion {row.criterion.number} of {candidate.label} after you loaded it; "
-            "reload to see it, then make your change again."
+            N_(
+                "Someone recorded a consensus for criterion {number} of {candidate} after you loaded it; "
+                "reload to see it, then make your change again."
+            ),
+            number=row.criterion.number,
+            candidate=candidate.label,
         )
     saved = session.get(Consensus, result[0], populate_existing=True)
     assert saved is not None

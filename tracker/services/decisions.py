@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tracker.models import Decision, DecisionOutcome, utcnow
+from tracker.i18n import N_
+from tracker.models import Candidate, Decision, DecisionOutcome, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
 from tracker.services.common import MAX_NOTES, clean_text, dialect_insert
@@ -41,6 +42,16 @@ def get_decision(session: Session, actor: Actor, *, candidate_id: int) -> Decisi
     return DecisionPublic.of(decision) if decision else None
 
 
+def posting_decisions(session: Session, actor: Actor, *, posting_id: int) -> dict[int, DecisionPublic]:
+    """Every decision on a posting, by candidate id, in one query (a page listing candidates needs them
+    all; :func:`get_decision` per candidate would be three queries per row)."""
+    require_results_access(session, actor, posting_id)
+    rows = session.exec(
+        select(Decision).join(Candidate, col(Candidate.id) == col(Decision.candidate_id)).where(Candidate.posting_id == posting_id)
+    ).all()
+    return {d.candidate_id: DecisionPublic.of(d) for d in rows}
+
+
 def record_decision(
     session: Session,
     actor: Actor,
@@ -56,10 +67,12 @@ def record_decision(
     try:
         result_outcome = DecisionOutcome(outcome)
     except ValueError as exc:
-        raise ValidationError(f"Outcome must be one of {', '.join(o.value for o in DecisionOutcome)}.") from exc
-    rationale = clean_text(rationale, what="rationale", max_length=MAX_NOTES)
+        raise ValidationError(N_("Outcome must be one of {outcomes}."), outcomes=[o.value for o in DecisionOutcome]) from exc
+    rationale = clean_text(rationale, what=N_("rationale"), max_length=MAX_NOTES)
     if result_outcome != DecisionOutcome.pending and not rationale:
-        raise ValidationError(f"Write the rationale for the decision on {candidate.label}; it is part of the record.")
+        raise ValidationError(
+            N_("Write the rationale for the decision on {candidate}; it is part of the record."), candidate=candidate.label
+        )
     existing = session.exec(select(Decision).where(Decision.candidate_id == candidate_id)).first()
     before = DecisionPublic.of(existing).__dict__ if existing else None
     values = {"outcome": result_outcome, "rationale": rationale, "decided_by_id": actor.id, "decided_at": utcnow()}
@@ -79,7 +92,8 @@ def record_decision(
         ).first()
     if row is None:
         raise ConflictError(
-            f"Someone recorded a decision for {candidate.label} after you loaded it; reload to see it, then decide again."
+            N_("Someone recorded a decision for {candidate} after you loaded it; reload to see it, then decide again."),
+            candidate=candidate.label,
         )
     saved = session.get(Decision, row[0], populate_existing=True)
     assert saved is not None

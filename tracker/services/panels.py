@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message
 from tracker.models import PanelMember, Role, User
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
@@ -54,24 +56,28 @@ def set_panel(
     """Replace the panel. People taken off keep their scorecards (evidence) but can no longer score."""
     require_posting_manager(session, actor, posting_id)
     wanted = list(dict.fromkeys(member_ids))
-    problems: list[str] = []
+    problems: list[Message] = []
     if not wanted:
-        problems.append("A panel needs at least one member.")
+        problems.append(Message(N_("A panel needs at least one member.")))
     if len(wanted) > MAX_PANEL:
-        problems.append(f"A panel has at most {MAX_PANEL} members.")
+        problems.append(Message(N_("A panel has at most {limit} members."), limit=MAX_PANEL))
     if chair_id not in wanted:
-        problems.append("The chair must be one of the panel members.")
+        problems.append(Message(N_("The chair must be one of the panel members.")))
     users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(wanted))).all()}
     for user_id in wanted:
         user = users.get(user_id)
         if user is None:
-            problems.append(f"User {user_id} does not exist.")
+            problems.append(Message(N_("User {user_id} does not exist."), user_id=user_id))
         elif not user.active:
-            problems.append(f"{user.display_name} is deactivated and cannot sit on a panel.")
+            problems.append(Message(N_("{name} is deactivated and cannot sit on a panel."), name=user.display_name))
         elif user.role not in (Role.interviewer, Role.manager):
-            problems.append(f"{user.display_name} is an administrator; panels are made of interviewers and managers.")
+            problems.append(
+                Message(
+                    N_("{name} is an administrator; panels are made of interviewers and managers."), name=user.display_name
+                )
+            )
     if problems:
-        raise ValidationError(" ".join(problems), problems)
+        raise ValidationError.listing(problems)
     current = {m.user_id: m for m in session.exec(select(PanelMember).where(PanelMember.posting_id == posting_id)).all()}
     before = {"members": sorted(current), "chair": next((uid for uid, m in current.items() if m.is_chair), None)}
     removed = [uid for uid in current if uid not in wanted]

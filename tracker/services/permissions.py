@@ -10,31 +10,50 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message
 from tracker.models import Candidate, PanelMember, Posting, Role
 from tracker.services.actor import Actor
 from tracker.services.errors import NotFoundError, PermissionDeniedError
 
-_ROLE_NAMES = {Role.admin: "an administrator", Role.manager: "a hiring manager", Role.interviewer: "an interviewer"}
+_ROLE_NAMES = {
+    Role.admin: N_("an administrator"),
+    Role.manager: N_("a hiring manager"),
+    Role.interviewer: N_("an interviewer"),
+}
+
+
+def _either(names: list[Message]) -> Message:
+    """``a``, ``a or b``, ``a or b or c``: each part stays translatable."""
+    phrase = names[0]
+    for name in names[1:]:
+        phrase = Message(N_("{first} or {second}"), first=phrase, second=name)
+    return phrase
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
     """Refuse unless the actor has one of ``roles``."""
     if actor.role not in roles:
-        wanted = " or ".join(_ROLE_NAMES[Role(r)] for r in roles)
-        raise PermissionDeniedError(f"Only {wanted} can do this; you are signed in as {_ROLE_NAMES[actor.role]}.")
+        raise PermissionDeniedError(
+            N_("Only {wanted} can do this; you are signed in as {current}."),
+            wanted=_either([Message(_ROLE_NAMES[Role(r)]) for r in roles]),
+            current=Message(_ROLE_NAMES[actor.role]),
+        )
 
 
 def get_posting_or_404(session: Session, posting_id: int) -> Posting:
     posting = session.get(Posting, posting_id)
     if posting is None:
-        raise NotFoundError(f"Posting {posting_id} does not exist; it may have been purged.")
+        raise NotFoundError(N_("Posting {posting_id} does not exist; it may have been purged."), posting_id=posting_id)
     return posting
 
 
 def get_candidate_or_404(session: Session, candidate_id: int) -> Candidate:
     candidate = session.get(Candidate, candidate_id)
     if candidate is None:
-        raise NotFoundError(f"Candidate {candidate_id} does not exist; their information may have been deleted.")
+        raise NotFoundError(
+            N_("Candidate {candidate_id} does not exist; their information may have been deleted."), candidate_id=candidate_id
+        )
     return candidate
 
 
@@ -52,8 +71,10 @@ def require_posting_manager(session: Session, actor: Actor, posting_id: int) -> 
     posting = get_posting_or_404(session, posting_id)
     if not is_posting_manager(actor, posting):
         raise PermissionDeniedError(
-            "Only an administrator or the hiring manager who owns this posting can change it; "
-            "ask an administrator to make you its owner."
+            N_(
+                "Only an administrator or the hiring manager who owns this posting can change it; "
+                "ask an administrator to make you its owner."
+            )
         )
     return posting
 
@@ -63,7 +84,7 @@ def require_results_access(session: Session, actor: Actor, posting_id: int) -> P
     posting = get_posting_or_404(session, posting_id)
     if not is_posting_manager(actor, posting):
         raise PermissionDeniedError(
-            "Only an administrator or the hiring manager who owns this posting can see its results."
+            N_("Only an administrator or the hiring manager who owns this posting can see its results.")
         )
     return posting
 
@@ -86,7 +107,7 @@ def require_panel_member(session: Session, actor: Actor, posting_id: int) -> Pan
     member = panel_membership(session, actor, posting_id)
     if member is None:
         raise PermissionDeniedError(
-            "You are not on this posting's assessment panel; ask its hiring manager to add you."
+            N_("You are not on this posting's assessment panel; ask its hiring manager to add you.")
         )
     return member
 
@@ -94,7 +115,7 @@ def require_panel_member(session: Session, actor: Actor, posting_id: int) -> Pan
 def require_chair(session: Session, actor: Actor, posting_id: int) -> PanelMember:
     member = require_panel_member(session, actor, posting_id)
     if not member.is_chair:
-        raise PermissionDeniedError("Only the chair of this posting's panel can do this.")
+        raise PermissionDeniedError(N_("Only the chair of this posting's panel can do this."))
     return member
 
 
@@ -111,7 +132,7 @@ def require_view_posting(session: Session, actor: Actor, posting_id: int) -> Pos
     posting = get_posting_or_404(session, posting_id)
     if is_posting_manager(actor, posting) or panel_membership(session, actor, posting_id) is not None:
         return posting
-    raise PermissionDeniedError("You are not on this posting's panel and do not manage it, so you cannot open it.")
+    raise PermissionDeniedError(N_("You are not on this posting's panel and do not manage it, so you cannot open it."))
 
 
 def visible_posting_ids(session: Session, actor: Actor) -> set[int]:

@@ -23,6 +23,8 @@ from sqlmodel import Session, col, select
 
 from tracker import parsing
 from tracker.db import write_session
+from tracker.i18n import N_
+from tracker.i18n.message import Message
 from tracker.models import (
     Candidate,
     Criterion,
@@ -64,6 +66,15 @@ _UNSET: Any = object()
 # Import outcomes per bilingual posting.
 ACTIONS = ("created", "updated", "new_version", "unchanged", "error")
 LANGS = ("en", "fr")
+# Sentences that name a language: one per language, so a translation can word each naturally.
+_CLASHING_KEY = {
+    "en": N_("{path} and {other} both claim translationKey “{key}” in English; give one of them another translationKey."),
+    "fr": N_("{path} and {other} both claim translationKey “{key}” in French; give one of them another translationKey."),
+}
+_NO_SOURCE = {
+    "en": N_("This posting has no English file to take sections from."),
+    "fr": N_("This posting has no French file to take sections from."),
+}
 # Criterion settings a manager may have tuned; a re-import keeps them on the matching criterion.
 _TUNED = ("weight", "pass_mark", "min_raters", "descriptors_json")
 
@@ -77,7 +88,7 @@ class ImportItem:
     criteria_count: int = 0
     sections: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # a translatable Message (a str): pages show error.translate(lang)
     posting_id: int | None = None
     rubric_version: int | None = None
 
@@ -190,7 +201,7 @@ def _parse_inputs(
         try:
             postings.append(parsing.parse_bytes(data, path=name))
         except parsing.PostingError as exc:
-            errors.append((name, str(exc)))
+            errors.append((name, exc.message))
     return postings, errors
 
 
@@ -215,18 +226,17 @@ def _group(
         group = groups.setdefault(key, {})
         if lang in group:
             clashing.add(key)
-            errors.append(
-                (
-                    posting.path,
-                    key,
-                    f"{posting.path} and {group[lang].path} both claim translationKey “{key}” in "
-                    f"{'English' if lang == 'en' else 'French'}; give one of them another translationKey.",
-                )
-            )
+            errors.append((posting.path, key, Message(_CLASHING_KEY[lang], path=posting.path, other=group[lang].path, key=key)))
             continue
         group[lang] = posting
     for key in clashing:
-        errors.append((" + ".join(p.path for p in groups[key].values()), key, f"Posting “{key}” was not imported: see the error above."))
+        errors.append(
+            (
+                " + ".join(p.path for p in groups[key].values()),
+                key,
+                Message(N_("Posting “{key}” was not imported: see the error above."), key=key),
+            )
+        )
         del groups[key]
     return groups, errors
 
@@ -258,14 +268,19 @@ def import_postings(
             with write_session(engine) as session:
                 item = _import_one(session, actor, key, group)
         except TrackerError as exc:
-            item = ImportItem(path=label, translation_key=key, action="error", error=str(exc))
+            item = ImportItem(path=label, translation_key=key, action="error", error=exc.message)
         except IntegrityError:
             item = ImportItem(
                 path=label, translation_key=key, action="error",
-                error=f"Posting “{key}” was being imported by someone else at the same moment; import it again.",
+                error=Message(
+                    N_("Posting “{key}” was being imported by someone else at the same moment; import it again."), key=key
+                ),
             )
         except OperationalError as exc:
-            item = ImportItem(path=label, translation_key=key, action="error", error=f"The database refused the write: {exc.orig}")
+            item = ImportItem(
+                path=label, translation_key=key, action="error",
+                error=Message(N_("The database refused the write: {error}"), error=str(exc.orig)),
+            )
         report.items.append(item)
         if progress is not None:
             progress(done, total, label)
@@ -371,7 +386,8 @@ def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsi
     posting = session.exec(select(Posting).where(Posting.translation_key == key)).first()
     if posting is not None and not is_posting_manager(actor, posting):
         raise PermissionDeniedError(
-            f"Posting “{key}” already exists and belongs to another hiring manager; ask them or an administrator to import it."
+            N_("Posting “{key}” already exists and belongs to another hiring manager; ask them or an administrator to import it."),
+            key=key,
         )
     sources: dict[str, PostingSource] = {}
     if posting is not None:
@@ -416,7 +432,7 @@ def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsi
         action = "created"
     else:
         before = {"hashes": {lang: s.content_hash for lang, s in sources.items()}, "title_en": posting.title_en, "title_fr": posting.title_fr}
-        bump_version(session, Posting, posting.id or 0, posting.version, values, "posting")
+        bump_version(session, Posting, posting.id or 0, posting.version, values, N_("this posting"))
         action = "updated"
     posting_id = posting.id or 0
     for lang, p in group.items():
@@ -446,7 +462,7 @@ def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsi
                 rubric = create_rubric(session, posting_id=posting_id, criteria=carried, source_sections=chosen, warnings=warnings)
                 action = "new_version"
             else:
-                bump_version(session, Rubric, rubric.id or 0, rubric.version, {"warnings_json": dumps(warnings)}, "rubric")
+                bump_version(session, Rubric, rubric.id or 0, rubric.version, {"warnings_json": dumps(warnings)}, N_("this rubric"))
                 replace_draft_criteria(session, rubric, carried)
     session.flush()
     record_event(
@@ -589,14 +605,16 @@ def update_posting(
         if owner_id is not None:
             owner = session.get(User, owner_id)
             if owner is None or not owner.active or owner.role != Role.manager:
-                raise ValidationError("The owner of a posting must be an active hiring manager account.")
+                raise ValidationError(N_("The owner of a posting must be an active hiring manager account."))
         values["owner_id"] = owner_id
     start = values.get("opened_on", posting.opened_on)
     end = values.get("closed_on", posting.closed_on)
     if start and end and end < start:
-        raise ValidationError(f"The closing date {end} is before the opening date {start}; correct one of them.")
+        raise ValidationError(
+            N_("The closing date {end} is before the opening date {start}; correct one of them."), end=end, start=start
+        )
     before = {k: getattr(posting, k) for k in values}
-    bump_version(session, Posting, posting_id, expected_version, {**values, "updated_at": utcnow()}, "posting")
+    bump_version(session, Posting, posting_id, expected_version, {**values, "updated_at": utcnow()}, N_("this posting"))
     record_event(session, actor, action="posting.update", entity_type="posting", entity_id=posting_id, posting_id=posting_id, before=before, after=values)
     session.expire_all()
     return _detail(session, get_posting_or_404(session, posting_id))
@@ -636,20 +654,24 @@ def rebuild_rubric_from_sections(
     require_posting_manager(session, actor, posting_id)
     parsed = _parsed_sources(session, posting_id)
     if not parsed:
-        raise NotFoundError("This posting has no source file stored; import it again.")
+        raise NotFoundError(N_("This posting has no source file stored; import it again."))
     chosen = {"en": sorted(set(en)), "fr": sorted(set(fr))}
     for lang, indices in chosen.items():
         if indices and lang not in parsed:
-            raise ValidationError(f"This posting has no {'English' if lang == 'en' else 'French'} file to take sections from.")
+            raise ValidationError(_NO_SOURCE[lang])
         known = {s.index for s in parsed[lang].sections} if lang in parsed else set()
         unknown = [i for i in indices if i not in known]
         if unknown:
-            raise ValidationError(f"Sections {unknown} do not exist in the {lang.upper()} file; reload the section list.")
+            raise ValidationError(
+                N_("Sections {sections} do not exist in the {lang} file; reload the section list."),
+                sections=str(unknown),
+                lang=lang.upper(),
+            )
     if not chosen["en"] and not chosen["fr"]:
-        raise ValidationError("Pick at least one section that holds the criteria.")
+        raise ValidationError(N_("Pick at least one section that holds the criteria."))
     rows, _sections, warnings = _criteria_rows({lang: p for lang, p in parsed.items() if chosen.get(lang)}, chosen)
     if not rows:
-        raise ValidationError("The chosen sections hold no list items to turn into criteria; pick other sections.")
+        raise ValidationError(N_("The chosen sections hold no list items to turn into criteria; pick other sections."))
     rubric = current_rubric_row(session, posting_id)
     assert rubric is not None
     previous = rubric_criteria(session, rubric.id or 0)
@@ -659,7 +681,7 @@ def rebuild_rubric_from_sections(
         rubric = create_rubric(session, posting_id=posting_id, criteria=carried, source_sections=chosen, warnings=warnings)
         action = "rubric.new_version"
     else:
-        bump_version(session, Rubric, rubric.id or 0, rubric.version, {"source_sections_json": dumps(chosen), "warnings_json": dumps(warnings)}, "rubric")
+        bump_version(session, Rubric, rubric.id or 0, rubric.version, {"source_sections_json": dumps(chosen), "warnings_json": dumps(warnings)}, N_("this rubric"))
         replace_draft_criteria(session, rubric, carried)
         action = "rubric.rebuild_from_sections"
     session.flush()

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from tracker.i18n import N_
 from tracker.models import Candidate, Posting, Role
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
@@ -61,8 +62,11 @@ def purge_closed_postings(session: Session, actor: Actor, *, closed_before: date
     today = date.today()
     if closed_before > today + timedelta(days=1):
         raise ValidationError(
-            f"{closed_before} is in the future: purging would delete candidates of postings that have not closed yet. "
-            "Give a past date."
+            N_(
+                "{date} is in the future: purging would delete candidates of postings that have not closed yet. "
+                "Give a past date."
+            ),
+            date=closed_before,
         )
     rows = session.exec(
         select(Posting.id, Posting.translation_key, Posting.closed_on, func.count(col(Candidate.id)))

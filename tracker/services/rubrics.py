@@ -8,14 +8,16 @@ old scores stay attached to the criteria they were given for and the merit view 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import and_, delete, func, insert, update
 from sqlmodel import Session, col, select
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message, Number
 from tracker.models import Criterion, CriterionKind, Posting, RatingLevel, Rubric, RubricStatus, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
@@ -174,6 +176,25 @@ def current_rubric_row(session: Session, posting_id: int) -> Rubric | None:
     ).first()
 
 
+def current_rubric_rows(session: Session, posting_ids: Collection[int]) -> dict[int, Rubric]:
+    """The newest rubric of each posting in ``posting_ids``, in one query (a queue lists many postings)."""
+    if not posting_ids:
+        return {}
+    newest = (
+        select(col(Rubric.posting_id).label("posting_id"), func.max(Rubric.version_number).label("version_number"))
+        .where(col(Rubric.posting_id).in_(sorted(posting_ids)))
+        .group_by(col(Rubric.posting_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Rubric).join(
+            newest,
+            and_(col(Rubric.posting_id) == newest.c.posting_id, col(Rubric.version_number) == newest.c.version_number),
+        )
+    ).all()
+    return {r.posting_id: r for r in rows}
+
+
 def rubric_criteria(session: Session, rubric_id: int) -> list[Criterion]:
     return list(session.exec(select(Criterion).where(Criterion.rubric_id == rubric_id).order_by(Criterion.number)).all())
 
@@ -212,7 +233,7 @@ def rubric_view(session: Session, rubric: Rubric) -> RubricView:
 def _get_rubric(session: Session, rubric_id: int) -> Rubric:
     rubric = session.get(Rubric, rubric_id)
     if rubric is None:
-        raise NotFoundError(f"Rubric {rubric_id} does not exist.")
+        raise NotFoundError(N_("Rubric {rubric_id} does not exist."), rubric_id=rubric_id)
     return rubric
 
 
@@ -221,7 +242,7 @@ def current_rubric(session: Session, actor: Actor, *, posting_id: int) -> Rubric
     require_view_posting(session, actor, posting_id)
     rubric = current_rubric_row(session, posting_id)
     if rubric is None:
-        raise NotFoundError("This posting has no rubric yet; re-import its posting file.")
+        raise NotFoundError(N_("This posting has no rubric yet; re-import its posting file."))
     return rubric_view(session, rubric)
 
 
@@ -340,49 +361,102 @@ def lock_if_draft(session: Session, actor: Actor, rubric_id: int, *, why: str) -
 
 
 def _check_edits(edits: Sequence[CriterionEdit], existing_ids: set[int], scale: set[int]) -> list[dict[str, Any]]:
-    problems: list[str] = []
+    problems: list[Message] = []
     rows: list[dict[str, Any]] = []
     if not edits:
-        problems.append("Keep at least one criterion: a rubric without criteria cannot be scored.")
+        problems.append(Message(N_("Keep at least one criterion: a rubric without criteria cannot be scored.")))
     if len(edits) > MAX_CRITERIA:
-        problems.append(f"A rubric holds at most {MAX_CRITERIA} criteria (you gave {len(edits)}).")
+        problems.append(
+            Message(N_("A rubric holds at most {limit} criteria (you gave {count})."), limit=MAX_CRITERIA, count=len(edits))
+        )
     seen: set[int] = set()
     low, high = (min(scale), max(scale)) if scale else (1, 5)
     for number, edit in enumerate(edits, start=1):
-        where = f"Criterion {number}"
         if edit.id is not None:
             if edit.id not in existing_ids:
-                problems.append(f"{where} refers to criterion id {edit.id}, which is not part of this rubric; reload.")
+                problems.append(
+                    Message(
+                        N_("Criterion {number} refers to criterion id {criterion_id}, which is not part of this rubric; reload."),
+                        number=number,
+                        criterion_id=edit.id,
+                    )
+                )
             elif edit.id in seen:
-                problems.append(f"{where} repeats criterion id {edit.id}; each criterion can appear once.")
+                problems.append(
+                    Message(
+                        N_("Criterion {number} repeats criterion id {criterion_id}; each criterion can appear once."),
+                        number=number,
+                        criterion_id=edit.id,
+                    )
+                )
             seen.add(edit.id)
         try:
-            text_en = clean_text(edit.text_en, what=f"English text of {where.lower()}", max_length=MAX_CRITERION_TEXT)
-            text_fr = clean_text(edit.text_fr, what=f"French text of {where.lower()}", max_length=MAX_CRITERION_TEXT)
+            text_en = clean_text(
+                edit.text_en, what=Message(N_("English text of criterion {number}"), number=number), max_length=MAX_CRITERION_TEXT
+            )
+            text_fr = clean_text(
+                edit.text_fr, what=Message(N_("French text of criterion {number}"), number=number), max_length=MAX_CRITERION_TEXT
+            )
         except ValidationError as exc:
             problems.extend(exc.problems)
             continue
         if not text_en and not text_fr:
-            problems.append(f"{where} has no text; write it in English, French or both.")
+            problems.append(
+                Message(N_("Criterion {number} has no text; write it in English, French or both."), number=number)
+            )
         try:
             kind = CriterionKind(edit.kind)
         except ValueError:
-            problems.append(f"{where}: kind must be 'essential' or 'asset' (got {edit.kind!r}).")
+            problems.append(
+                Message(
+                    N_("Criterion {number}: kind must be 'essential' or 'asset' (got {kind})."),
+                    number=number,
+                    kind=repr(edit.kind),
+                )
+            )
             continue
         try:
             weight = float(edit.weight)
         except (TypeError, ValueError):
             weight = -1.0
         if not 0 < weight <= MAX_WEIGHT:
-            problems.append(f"{where}: weight must be above 0 and at most {MAX_WEIGHT:g} (got {edit.weight!r}).")
+            problems.append(
+                Message(
+                    N_("Criterion {number}: weight must be above 0 and at most {max_weight} (got {weight})."),
+                    number=number,
+                    max_weight=Number(MAX_WEIGHT),
+                    weight=repr(edit.weight),
+                )
+            )
         if not isinstance(edit.pass_mark, int) or not low <= edit.pass_mark <= high:
-            problems.append(f"{where}: pass mark must be a level of the scale, {low} to {high} (got {edit.pass_mark!r}).")
+            problems.append(
+                Message(
+                    N_("Criterion {number}: pass mark must be a level of the scale, {low} to {high} (got {pass_mark})."),
+                    number=number,
+                    low=low,
+                    high=high,
+                    pass_mark=repr(edit.pass_mark),
+                )
+            )
         if not isinstance(edit.min_raters, int) or not 1 <= edit.min_raters <= MAX_MIN_RATERS:
-            problems.append(f"{where}: minimum raters must be 1 to {MAX_MIN_RATERS} (got {edit.min_raters!r}).")
+            problems.append(
+                Message(
+                    N_("Criterion {number}: minimum raters must be 1 to {max_raters} (got {min_raters})."),
+                    number=number,
+                    max_raters=MAX_MIN_RATERS,
+                    min_raters=repr(edit.min_raters),
+                )
+            )
         descriptors = {str(k): {lang: str(v.get(lang, "")) for lang in ("en", "fr")} for k, v in (edit.descriptors or {}).items()}
         bad_levels = [k for k in descriptors if not k.lstrip("-").isdigit() or int(k) not in scale]
         if bad_levels:
-            problems.append(f"{where}: the rating guide names levels {', '.join(bad_levels)} that are not on the scale.")
+            problems.append(
+                Message(
+                    N_("Criterion {number}: the rating guide names levels {levels} that are not on the scale."),
+                    number=number,
+                    levels=bad_levels,
+                )
+            )
         rows.append(
             {
                 "id": edit.id,
@@ -396,7 +470,7 @@ def _check_edits(edits: Sequence[CriterionEdit], existing_ids: set[int], scale: 
             }
         )
     if problems:
-        raise ValidationError(" ".join(problems[:5]) + (" …" if len(problems) > 5 else ""), problems)
+        raise ValidationError.listing(problems, limit=5)
     return rows
 
 
@@ -405,11 +479,12 @@ def _editable_rubric(session: Session, actor: Actor, rubric_id: int, expected_ve
     require_posting_manager(session, actor, rubric.posting_id)
     if not _is_current(session, rubric):
         raise ConflictError(
-            f"Version {rubric.version_number} of this rubric has been replaced by a newer one; reload and edit that."
+            N_("Version {version} of this rubric has been replaced by a newer one; reload and edit that."),
+            version=rubric.version_number,
         )
     if rubric.version != expected_version:
         raise ConflictError(
-            "Someone else changed this rubric after you opened it; reload to see their change, then make yours again."
+            N_("Someone else changed this rubric after you opened it; reload to see their change, then make yours again.")
         )
     return rubric
 
@@ -442,7 +517,7 @@ def save_criteria(
         )
         action = "rubric.new_version"
     else:
-        bump_version(session, Rubric, rubric_id, expected_version, {}, "rubric")
+        bump_version(session, Rubric, rubric_id, expected_version, {}, N_("this rubric"))
         replace_draft_criteria(session, rubric, new_rows)
         target = rubric
         action = "rubric.save_criteria"
@@ -463,27 +538,35 @@ def save_criteria(
 
 
 def _check_levels(levels: Sequence[LevelEdit]) -> list[dict[str, Any]]:
-    problems: list[str] = []
+    problems: list[Message] = []
     values = [lv.value for lv in levels]
     if len(levels) < 2:
-        problems.append("A rating scale needs at least two levels.")
+        problems.append(Message(N_("A rating scale needs at least two levels.")))
     if len(set(values)) != len(values):
-        problems.append("Two levels of the scale have the same value; give each level its own number.")
+        problems.append(Message(N_("Two levels of the scale have the same value; give each level its own number.")))
     if any(not isinstance(v, int) or not 0 <= v <= 10 for v in values):
-        problems.append("Scale values must be whole numbers from 0 to 10.")
+        problems.append(Message(N_("Scale values must be whole numbers from 0 to 10.")))
     rows = []
     for lv in levels:
         try:
-            label_en = clean_text(lv.label_en, what=f"English label of level {lv.value}", max_length=100, required=True)
-            label_fr = clean_text(lv.label_fr, what=f"French label of level {lv.value}", max_length=100, required=True)
-            d_en = clean_text(lv.descriptor_en, what=f"English descriptor of level {lv.value}", max_length=2_000)
-            d_fr = clean_text(lv.descriptor_fr, what=f"French descriptor of level {lv.value}", max_length=2_000)
+            label_en = clean_text(
+                lv.label_en, what=Message(N_("English label of level {level}"), level=lv.value), max_length=100, required=True
+            )
+            label_fr = clean_text(
+                lv.label_fr, what=Message(N_("French label of level {level}"), level=lv.value), max_length=100, required=True
+            )
+            d_en = clean_text(
+                lv.descriptor_en, what=Message(N_("English descriptor of level {level}"), level=lv.value), max_length=2_000
+            )
+            d_fr = clean_text(
+                lv.descriptor_fr, what=Message(N_("French descriptor of level {level}"), level=lv.value), max_length=2_000
+            )
         except ValidationError as exc:
             problems.extend(exc.problems)
             continue
         rows.append({"value": lv.value, "label_en": label_en, "label_fr": label_fr, "descriptor_en": d_en, "descriptor_fr": d_fr})
     if problems:
-        raise ValidationError(" ".join(problems), problems)
+        raise ValidationError.listing(problems)
     return sorted(rows, key=lambda r: r["value"])
 
 
@@ -495,8 +578,8 @@ def save_scale(session: Session, actor: Actor, *, rubric_id: int, levels: list[L
     off_scale = [c.number for c in criteria if c.pass_mark not in values]
     if off_scale:
         raise ValidationError(
-            f"Criteria {', '.join(map(str, off_scale))} have a pass mark that is not on the new scale; "
-            "change their pass marks first."
+            N_("Criteria {numbers} have a pass mark that is not on the new scale; change their pass marks first."),
+            numbers=off_scale,
         )
     before = [level_values(lv) for lv in rubric_levels(session, rubric_id)]
     if rubric.status == RubricStatus.locked:
@@ -510,7 +593,7 @@ def save_scale(session: Session, actor: Actor, *, rubric_id: int, levels: list[L
         )
         action = "rubric.new_version"
     else:
-        bump_version(session, Rubric, rubric_id, expected_version, {}, "rubric")
+        bump_version(session, Rubric, rubric_id, expected_version, {}, N_("this rubric"))
         session.execute(delete(RatingLevel).where(col(RatingLevel.rubric_id) == rubric_id))
         session.execute(insert(RatingLevel), [{**r, "rubric_id": rubric_id} for r in rows])
         target = rubric
