@@ -34,6 +34,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from app_pages import frame
+from app_pages._results_text import chart_translator
 from tracker import exports
 from tracker.db import database_url
 from tracker.reports import render_feedback, render_record, report_filename
@@ -99,7 +100,7 @@ def merit_table(
     The display table (one text per cell, translated) costs more than filtering or sorting it, so it is
     built once here; the page filters and sorts the raw table and shows the same rows of this one.
     """
-    from app_pages._results_merit import criteria_legend, display_table
+    from app_pages._results_merit import criteria_legend, display_table  # imports this module: import here
 
     data = merit_data(
         _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, anonymised=anonymised
@@ -160,8 +161,6 @@ def charts_data(
     _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str, anonymised: bool
 ) -> Charts:
     """Heatmap of the first :data:`HEATMAP_CANDIDATES` of the ordering aid, rating counts, calibration bars."""
-    from app_pages._results_text import chart_translator
-
     t = chart_translator(lang)
     merit = merit_data(
         _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, anonymised=anonymised

@@ -19,6 +19,7 @@ from tracker.services import postings
 
 QUERY_KEY = "posting"
 VIEW_KEY = "results_view"
+POSTING_KEY = "results_posting"
 
 actor = frame.require_roles(Role.admin, Role.manager)
 _ = frame.translator()
@@ -32,14 +33,17 @@ if not mine:
     st.info(_("You do not own a posting yet: results appear here for the postings you manage."))
     st.stop()
 
-# A link (or a reload) may name the posting: ?posting=<id>, honoured when the actor manages it.
+# The posting shared with the other hiring pages, or the one a link (or a reload) names: ?posting=<id>.
+# Labels are computed here, in this run's language, so the selectbox's format_func is a plain lookup.
+labels = {s.id: f"{common.posting_title(s)} · {s.translation_key}" for s in mine}
 wanted = st.query_params.get(QUERY_KEY, "")
-if wanted.isdigit() and int(wanted) in {s.id for s in mine} and "results_posting" not in st.session_state:
-    st.session_state[common.SELECTED_POSTING_KEY] = int(wanted)
+if st.session_state.get(POSTING_KEY) not in labels:
+    remembered = int(wanted) if wanted.isdigit() else st.session_state.get(common.SELECTED_POSTING_KEY)
+    st.session_state[POSTING_KEY] = remembered if remembered in labels else next(iter(labels))
 top = st.columns([4, 2, 1], vertical_alignment="bottom")
-with top[0]:
-    summary = common.choose_posting(mine, key="results_posting")
-st.query_params[QUERY_KEY] = str(summary.id)
+posting_id = top[0].selectbox(_("Posting"), list(labels), key=POSTING_KEY, format_func=labels.__getitem__)
+st.session_state[common.SELECTED_POSTING_KEY] = posting_id
+st.query_params[QUERY_KEY] = str(posting_id)
 anonymised = top[1].toggle(
     _("Anonymised"), key="results_anonymised",
     help=_("Show candidates' labels (“Candidate 07”) instead of their names, here and in the exports."),
@@ -53,7 +57,7 @@ view = st.segmented_control(
     _("View"), list(VIEWS), key=VIEW_KEY, default="merit", required=True,
     format_func=lambda key: _(VIEWS[key]), label_visibility="collapsed",
 )  # fmt: skip
-scope = data.Scope.of(actor, summary.id, anonymised=anonymised)
+scope = data.Scope.of(actor, posting_id, anonymised=anonymised)
 if view == "agreement":
     _results_views.show_agreement(actor, scope)
 elif view == "calibration":

@@ -188,6 +188,7 @@ CASES: dict[str, tuple[Op, set[str]]] = {
         MANAGERS,
     ),
     "decisions.get_decision": (lambda s, a, c: decisions.get_decision(s, a, candidate_id=c.cand_ready), MANAGERS),
+    "decisions.posting_decisions": (lambda s, a, c: decisions.posting_decisions(s, a, posting_id=P(c)), MANAGERS),
     # outstanding, audit, privacy, accounts
     "outstanding.outstanding_for_posting": (lambda s, a, c: outstanding.outstanding_for_posting(s, a, posting_id=P(c)), MANAGERS),
     "outstanding.owed_by_me": (lambda s, a, c: outstanding.owed_by_me(s, a), set(ACTORS)),

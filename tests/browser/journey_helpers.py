@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from browser.helpers import UI_TIMEOUT_MS, fill, wait_for_app
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tracker.i18n import t
 
@@ -52,7 +53,9 @@ def click_button(page: Any, msgid: str, lang: str, **kwargs: Any) -> None:
 
 def choose_option(page: Any, widget_label: str, option_text: str) -> None:
     """Pick ``option_text`` in the Streamlit selectbox labelled ``widget_label``."""
-    open_options(page.get_by_role("combobox", name=widget_label, exact=True))
+    box = page.get_by_role("combobox", name=widget_label, exact=True)
+    open_options(box)
+    box.fill(option_text)  # long lists are virtualised: filter so the option is drawn
     page.get_by_role("option", name=option_text, exact=True).first.click()
     wait_for_app(page)
 
@@ -139,10 +142,58 @@ def upload_postings(page: Any, files: list[Path], lang: str) -> None:
 def open_tab(page: Any, name: str) -> None:
     """Select a tab; a rerun finishing at that moment can redraw the tabs, so check and retry."""
     tab = page.get_by_role("tab", name=name, exact=True)
-    for _ in range(20):
+    for _ in range(50):
         wait_for_app(page)
-        tab.click()
-        if tab.get_attribute("aria-selected") == "true":
-            return
+        if tab.count() == 1:  # while a rerun redraws the tabs, the old set is still there too
+            if tab.get_attribute("aria-selected") == "true":
+                return
+            tab.click()
         time.sleep(0.2)
     raise AssertionError(f"the tab {name!r} did not open")
+
+
+def add_to_multiselect(page: Any, label: str, typed: str, tab: str | None = None) -> None:
+    """Add the option matching ``typed`` to the multiselect ``label``; retried if a rerun redraws the page.
+
+    The list stays open after a pick and hides the rest of the page from the accessibility tree, and
+    the multiselect sends its value when the list closes: so type, Enter, Escape, then check the chip.
+    """
+    for _ in range(5):
+        if tab is not None:
+            open_tab(page, tab)
+        wait_for_app(page)
+        widget = page.locator('[data-testid="stMultiSelect"]').filter(has=page.get_by_role("combobox", name=label, exact=True))
+        if widget.get_by_text(typed, exact=False).count():
+            return
+        box = widget.get_by_role("combobox")
+        try:
+            box.click(timeout=5_000)
+            box.fill(typed, timeout=5_000)
+            page.get_by_role("option").filter(has_text=typed).first.wait_for(timeout=5_000)
+            box.press("Enter", timeout=5_000)
+        except PlaywrightTimeoutError:
+            pass
+        page.keyboard.press("Escape")
+        wait_for_app(page)
+        time.sleep(0.3)
+    raise AssertionError(f"could not add {typed!r} to {label!r}")
+
+
+def record_consensus(page: Any, index: int, level_label: str, *, lang: str) -> None:
+    """Choose the consensus level of criterion ``index`` and record it; retried if a rerun redrew the form."""
+    number = index + 1
+    for _ in range(3):
+        wait_for_app(page)
+        box = page.locator('[class*="st-key-consensus_box_"]').nth(index)
+        box.get_by_role("radiogroup").get_by_text(level_label, exact=True).click()
+        radio = box.get_by_role("radio", name=level_label, exact=True)
+        if not radio.is_checked():
+            continue
+        box.get_by_role("button", name=t("Record consensus for criterion {number}", lang, number=number)).click()
+        try:
+            page.get_by_text(t("Consensus recorded for criterion {number}.", lang, number=number)).wait_for(timeout=10_000)
+        except PlaywrightTimeoutError:
+            continue
+        wait_for_app(page)
+        return
+    raise AssertionError(f"could not record the consensus of criterion {number}")

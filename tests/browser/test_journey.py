@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from browser.helpers import wait_for_app
 from browser.journey_helpers import (
     EXAMPLES,
     SCORE_BOX,
+    add_to_multiselect,
     choose_option,
     click_button,
     declare_no_conflict,
@@ -27,6 +27,7 @@ from browser.journey_helpers import (
     open_tab,
     rate_and_note,
     read_box,
+    record_consensus,
     reload_and_sign_in,
     score_box,
     sign_in_at,
@@ -118,15 +119,9 @@ def run_journey(page: Any, seed: Any, shot: Any, journey: Journey) -> None:
         click_button(page, "Add the candidate", lang)
         page.get_by_text(t("{label} added: {name}.", lang, label=f"Candidate 0{number}", name=name)).wait_for()
     open_tab(page, t("Panel", lang))
-    members = page.get_by_role("combobox", name=t("Panel members", lang), exact=True)
     for who in ("chair", "second"):
-        members.click()
-        members.fill(people[who]["name"])  # type to filter, Enter picks the one match
-        page.get_by_role("option", name=f"{people[who]['name']} · {people[who]['email']}", exact=False).wait_for()
-        members.press("Enter")
-    page.keyboard.press("Escape")  # the multiselect sends its value when its list closes
-    wait_for_app(page)
-    open_tab(page, t("Panel", lang))  # that rerun can bring the first tab back to the front
+        add_to_multiselect(page, t("Panel members", lang), people[who]["name"], tab=t("Panel", lang))
+    open_tab(page, t("Panel", lang))
     chair_box = page.get_by_role("combobox", name=t("Chair", lang), exact=True)
     wait_until(lambda: chair_box.is_enabled(), "the chair list to offer the members")
     choose_option(page, t("Chair", lang), f"{people['chair']['name']} · {people['chair']['email']} ("
@@ -180,11 +175,7 @@ def run_journey(page: Any, seed: Any, shot: Any, journey: Journey) -> None:
     boxes.first.wait_for()
     assert boxes.count() == journey.criteria
     for i in range(journey.criteria):
-        box = boxes.nth(i)
-        box.get_by_role("radiogroup").get_by_text(first_ratings[i], exact=True).click()
-        box.get_by_role("button", name=t("Record consensus for criterion {number}", lang, number=i + 1)).click()
-        page.get_by_text(t("Consensus recorded for criterion {number}.", lang, number=i + 1)).wait_for()
-        wait_for_app(page)
+        record_consensus(page, i, first_ratings[i], lang=lang)
     wait_until(lambda: seed(lambda s: len(s.exec(select(Consensus)).all())) >= journey.criteria, "the consensus rows")
     shot(page, "08-chair-consensus")
 

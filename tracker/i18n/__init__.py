@@ -19,6 +19,11 @@ Conventions for callers:
   ``tn("…", "…", n, lang)``, ``_ = translator(lang)`` then ``_("…")`` / ``_.ngettext("…", "…", n)``, and
   ``N_("…")`` to mark a string that is translated later (a page title in a table, a role label).
   The first argument must be a string literal, or the extractor (and the catalog test) cannot see it.
+* Library code that builds a sentence shown later, in a language it does not know (a service's
+  error, a CSV file's problem), keeps the msgid and its parameters instead of formatting them:
+  :class:`tracker.i18n.message.Message` (``raise NotFoundError(N_("User {user_id} does not
+  exist."), user_id=7)``). ``str()`` of it is the English sentence (CLI, logs); the dashboard shows
+  ``message.translate(lang)``.
 * ``python -m tracker.i18n update`` adds new msgids to both catalogs; ``python -m tracker.i18n check``
   lists what is missing, untranslated or unused (the same check ``tests/test_i18n.py`` runs).
 """

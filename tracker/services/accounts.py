@@ -22,6 +22,7 @@ from tracker.i18n.message import Message
 from tracker.models import Role, User, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
+from tracker.services.common import clean_text
 from tracker.services.errors import (
     AuthenticationError,
     ConflictError,
@@ -35,13 +36,15 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
+MAX_DISPLAY_NAME = 200  # User.display_name's column length
 FIRST_ADMIN_EMAIL_ENV = "TRACKER_ADMIN_EMAIL"
 DEFAULT_FIRST_ADMIN_EMAIL = "admin@example.org"
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
 # Verified against when the e-mail is unknown so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No whitespace and no NUL (PostgreSQL cannot store or even compare a NUL).
+_EMAIL_RE = re.compile(r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")
 _BAD_CREDENTIALS = N_(
     "Sign-in failed: the e-mail or the password is wrong, or the account is locked after too many "
     "attempts (wait 15 minutes) or deactivated (ask an administrator)."
@@ -116,8 +119,11 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _user_by_email(session: Session, email: str) -> User | None:
-    return session.exec(select(User).where(func.lower(User.email) == normalise_email(email))).first()
+def _user_by_email(session: Session, email: str, *, for_update: bool = False) -> User | None:
+    if "\x00" in email:  # no account has one, and PostgreSQL refuses it even in a WHERE clause
+        return None
+    query = select(User).where(func.lower(User.email) == normalise_email(email))
+    return session.exec(query.with_for_update() if for_update else query).first()
 
 
 def authenticate(session: Session, *, email: str, password: str, now: datetime | None = None) -> Actor:
@@ -127,7 +133,9 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
     exception, and the failed-attempt counter must survive that or the lockout would never trigger.
     """
     now = now or utcnow()
-    user = _user_by_email(session, email)
+    # Row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises): parallel guesses must not
+    # read the same failure count and each write count + 1, or twenty guesses would count as two.
+    user = _user_by_email(session, email, for_update=True)
     if user is None or not user.password_hash:
         verify_password(_DUMMY_HASH, password)
         raise AuthenticationError(_BAD_CREDENTIALS)
@@ -193,10 +201,13 @@ def create_user(
 ) -> UserPublic:
     require_role(actor, Role.admin)
     email = check_email(email)
-    display_name = display_name.strip()
     problems: list[Message] = []
-    if not display_name:
-        problems.append(Message(N_("Give the user a name.")))
+    try:
+        display_name = clean_text(display_name, what=N_("user's name"), max_length=MAX_DISPLAY_NAME)
+        if not display_name:
+            problems.append(Message(N_("Give the user a name.")))
+    except ValidationError as exc:
+        problems.extend(exc.problems)
     try:
         role = Role(role)
     except ValueError:
@@ -248,9 +259,10 @@ def update_user(
         raise ConflictError(N_("{email} was changed by someone else meanwhile; reload and try again."), email=user.email)
     before = _snapshot(user)
     if display_name is not None:
-        if not display_name.strip():
+        display_name = clean_text(display_name, what=N_("user's name"), max_length=MAX_DISPLAY_NAME)
+        if not display_name:
             raise ValidationError(N_("Give the user a name."))
-        user.display_name = display_name.strip()
+        user.display_name = display_name
     if role is not None:
         try:
             user.role = Role(role)

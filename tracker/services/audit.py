@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from tracker.i18n import N_
 from tracker.models import AuditEvent, AuditPersonalData, Posting, Role, utcnow
 from tracker.services.actor import Actor
+from tracker.services.common import clean_text
 from tracker.services.errors import ValidationError
 from tracker.services.permissions import require_role
 
@@ -145,9 +146,11 @@ def list_events(
     if posting_id is not None:
         query = query.where(AuditEvent.posting_id == posting_id)
     if action:
+        action = clean_text(action, what=N_("filter"), max_length=80)
         query = query.where(col(AuditEvent.action).startswith(action))
     if actor_email:
-        query = query.where(col(AuditEvent.actor_email).ilike(f"%{actor_email.strip()}%"))
+        actor_email = clean_text(actor_email, what=N_("filter"), max_length=320)
+        query = query.where(col(AuditEvent.actor_email).ilike(f"%{actor_email}%"))
     if since is not None:
         query = query.where(AuditEvent.at >= since)
     if until is not None:
