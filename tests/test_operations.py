@@ -221,6 +221,7 @@ def test_purge_dry_run_changes_no_row_then_the_purge_leaves_only_labels(demo_db:
         with read_session(engine) as s:
             purged = s.exec(select(Candidate).where(Candidate.posting_id == closed_id)).all()
             kept_people = s.exec(select(Candidate).where(Candidate.posting_id == kept_id)).all()
+            s.expunge_all()  # keep the loaded values: read_session rolls back (and so expires) at the end
             personal = {c.name for c in purged} | {c.email for c in purged}
             kept_notes = {n for (n,) in s.execute(text(
                 "SELECT s.notes FROM score s JOIN scorecard c ON c.id = s.scorecard_id JOIN candidate k ON k.id = c.candidate_id "

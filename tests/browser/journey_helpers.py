@@ -52,12 +52,27 @@ def click_button(page: Any, msgid: str, lang: str, **kwargs: Any) -> None:
 
 
 def choose_option(page: Any, widget_label: str, option_text: str) -> None:
-    """Pick ``option_text`` in the Streamlit selectbox labelled ``widget_label``."""
-    box = page.get_by_role("combobox", name=widget_label, exact=True)
-    open_options(box)
-    box.fill(option_text)  # long lists are virtualised: filter so the option is drawn
-    page.get_by_role("option", name=option_text, exact=True).first.click()
-    wait_for_app(page)
+    """Pick ``option_text`` in the Streamlit selectbox labelled ``widget_label``, and check it took.
+
+    A pick made while a rerun redraws the widget (a selectbox that changes what the page shows) is
+    lost, so the choice is verified and made again when needed.
+    """
+    for _ in range(5):
+        wait_for_app(page)
+        box = page.get_by_role("combobox", name=widget_label, exact=True)
+        if box.input_value() == option_text:
+            time.sleep(0.3)  # still the same after the rerun settles?
+            wait_for_app(page)
+            if box.input_value() == option_text:
+                return
+            continue
+        try:
+            open_options(box)
+            box.fill(option_text)  # long lists are virtualised: filter so the option is drawn
+            page.get_by_role("option", name=option_text, exact=True).first.click(timeout=5_000)
+        except (PlaywrightTimeoutError, AssertionError):
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option_text!r} in {widget_label!r}")
 
 
 def open_options(combobox: Any) -> None:
