@@ -2,7 +2,8 @@
 
 Each run: page config → language → idle timeout → reload the signed-in actor by id → register the
 pages for that actor's role → shared sidebar → the selected page, or the sign-in form when signed
-out, or a refusal when the role may not open the page. Pages live in ``app_pages/``; the frame they
+out, or the "choose a new password" form while the actor's password must be changed (no menu either),
+or a refusal when the role may not open the page. Pages live in ``app_pages/``; the frame they
 share in ``app_pages/frame/``.
 """
 
@@ -18,12 +19,14 @@ sync_lang_query_param()
 frame.enforce_timeout()
 actor = frame.current_actor()
 navigation = frame.build_navigation(actor)
-page = st.navigation(navigation.sections, position="sidebar" if actor else "hidden")
+page = st.navigation(navigation.sections, position="sidebar" if actor and not actor.must_change_password else "hidden")
 show_sidebar(actor)
 frame.show_flash()
 
 if actor is None:
     sign_in.show()
+elif actor.must_change_password:
+    sign_in.show_password_change(actor)
 elif navigation.spec_for(page).allows(actor.role):
     page.run()
 else:

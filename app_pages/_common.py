@@ -49,6 +49,16 @@ def label(table: dict[Any, str], value: Any) -> str:
     return _(text) if text else str(getattr(value, "value", value))
 
 
+def label_func(table: dict[Any, str]) -> Callable[[Any], str]:
+    """A selectbox ``format_func`` for enum values, with the labels translated now, in this run's language.
+
+    A function that looked the language up when called would depend on where it is called from:
+    Streamlit's test harness calls it outside the script run, where the session's language is unknown.
+    """
+    labels = {value: label(table, value) for value in table}
+    return lambda value: labels.get(value) or str(getattr(value, "value", value))
+
+
 def posting_title(summary: PostingSummary) -> str:
     """The posting's title in the session's language, marked when it fell back to the other one."""
     text, note = frame.localized_text(summary.title_en, summary.title_fr)
@@ -74,9 +84,10 @@ def choose_posting(summaries: list[PostingSummary], *, key: str) -> PostingSumma
         remembered = st.session_state.get(SELECTED_POSTING_KEY)
         current = next((s.id for s in summaries if not s.archived), summaries[0].id)  # an advertised one first
         st.session_state[key] = remembered if remembered in by_id else current
-    chosen = st.selectbox(
-        _("Posting"), list(by_id), key=key, format_func=lambda pid: f"{posting_title(by_id[pid])} · {by_id[pid].translation_key}"
-    )
+    # Labels made now, in this run's language: a format_func that looked the language up when called
+    # would depend on where it is called from (AppTest calls it outside the script run).
+    labels = {pid: f"{posting_title(summary)} · {summary.translation_key}" for pid, summary in by_id.items()}
+    chosen = st.selectbox(_("Posting"), list(by_id), key=key, format_func=labels.__getitem__)
     st.session_state[SELECTED_POSTING_KEY] = chosen
     return by_id[chosen]
 

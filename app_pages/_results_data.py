@@ -49,6 +49,9 @@ from tracker.services.actor import Actor
 TTL_SECONDS = 60
 MAX_ENTRIES = 48  # per function; a 2,000-candidate merit view is a few MB
 HEATMAP_CANDIDATES = 40  # the heatmap draws the top of the ordering aid; the merit table has everyone
+# Rows drawn per candidate / interviewer: st.altair_chart squeezes a chart's fixed pixel height into its
+# own layout, a height in steps (pixels per row) it keeps.
+ROW_STEP = 24
 
 
 @dataclass(frozen=True)
@@ -170,13 +173,19 @@ def charts_data(
     shown = min(HEATMAP_CANDIDATES, len(merit.view.table))
     return Charts(
         heatmap=(
-            charts.merit_heatmap(merit.view, t=t, scale=merit.scale, max_candidates=HEATMAP_CANDIDATES)
+            charts.merit_heatmap(merit.view, t=t, scale=merit.scale, max_candidates=HEATMAP_CANDIDATES).properties(
+                height=alt.Step(ROW_STEP)
+            )
             if shown and not merit.view.criteria.empty
             else None
         ),
         heatmap_candidates=shown,
         distribution=charts.ratings_distribution(frames, t=t),
-        calibration=charts.calibration_bars(calibration, t=t) if not calibration.empty else None,
+        calibration=(
+            charts.calibration_bars(calibration, t=t).properties(height=alt.Step(ROW_STEP + 8))
+            if not calibration.empty
+            else None
+        ),
     )
 
 

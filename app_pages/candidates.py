@@ -94,7 +94,7 @@ with tab_people:
             name = st.text_input(_("Name"), max_chars=300, key="candidates_add_name")
             email = st.text_input(_("E-mail"), max_chars=320, key="candidates_add_email")
             language = st.selectbox(
-                _("Language of assessment"), [Lang.en, Lang.fr], format_func=language_label, key="candidates_add_language"
+                _("Language of assessment"), [Lang.en, Lang.fr], format_func=common.label_func(common.LANGUAGE_LABELS), key="candidates_add_language"
             )
             add = st.form_submit_button(_("Add the candidate"), type="primary", key="candidates_add_submit")
         if add:
@@ -115,13 +115,13 @@ with tab_people:
             new_email = st.text_input(_("E-mail"), value=current.email, max_chars=320, key=f"candidates_edit_email_{edit_key}")
             langs = [Lang.en, Lang.fr]
             new_language = st.selectbox(
-                _("Language of assessment"), langs, index=langs.index(current.language), format_func=language_label,
+                _("Language of assessment"), langs, index=langs.index(current.language), format_func=common.label_func(common.LANGUAGE_LABELS),
                 key=f"candidates_edit_language_{edit_key}",
             )
             statuses = list(CandidateStatus)
             new_status = st.selectbox(
                 _("Status"), statuses, index=statuses.index(current.status),
-                format_func=lambda s: common.label(common.CANDIDATE_STATUS_LABELS, s),
+                format_func=common.label_func(common.CANDIDATE_STATUS_LABELS),
                 help=_("Only active candidates can be scored."), key=f"candidates_edit_status_{edit_key}",
             )
             save = st.form_submit_button(_("Save the candidate"), type="primary", key=f"candidates_edit_submit_{edit_key}")
@@ -229,7 +229,7 @@ with tab_csv:
                 )
                 st.dataframe(
                     pd.DataFrame(
-                        {_("Line"): [e.line or "—" for e in preview.errors], _("Problem"): [e.message for e in preview.errors]}
+                        {_("Line"): [e.line or "—" for e in preview.errors], _("Problem"): [frame.message_text(e.message) for e in preview.errors]}
                     ),
                     hide_index=True,
                 )
@@ -311,7 +311,7 @@ with tab_decisions:
         with st.form(f"candidates_decision_{decision_key}"):
             outcome = st.selectbox(
                 _("Outcome"), outcomes, index=outcomes.index(existing.outcome) if existing else 0,
-                format_func=lambda o: common.label(common.OUTCOME_LABELS, o), key=f"candidates_outcome_{decision_key}",
+                format_func=common.label_func(common.OUTCOME_LABELS), key=f"candidates_outcome_{decision_key}",
             )
             rationale = st.text_area(
                 _("Rationale"), value=existing.rationale if existing else "", max_chars=10_000,

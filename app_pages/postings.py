@@ -47,7 +47,7 @@ def run_import(**sources: object) -> None:
             "criteria": item.criteria_count,
             "sections": common.lines(item.sections),
             "warnings": common.lines(item.warnings),
-            "error": item.error or "",
+            "error": item.error or "",  # a Message: translated when shown, so it follows the language switch
             "version": item.rubric_version,
         }
         for item in report.items
@@ -79,7 +79,7 @@ def show_report(rows: list[dict]) -> None:
             _("Criteria found"): [row["criteria"] for row in rows],
             _("Sections used"): [row["sections"] for row in rows],
             _("Warnings"): [row["warnings"] for row in rows],
-            _("Error"): [row["error"] for row in rows],
+            _("Error"): [frame.message_text(row["error"]) for row in rows],
         }
     )
     st.dataframe(table, hide_index=True)

@@ -6,7 +6,10 @@ organisation's provider, and on return the identity's e-mail is mapped to an act
 ``accounts.actor_for_sso_email``. Password sign-in stays available below it for accounts that have a
 password (the first administrator, a break-glass account).
 
-The router shows this instead of any page while nobody is signed in.
+The router shows this instead of any page while nobody is signed in, and
+:func:`show_password_change` instead of any page while the signed-in user still has a password someone
+else chose (the first administrator's one-time password, an administrator's reset): whatever URL they
+type, they choose their own password first, and the page they asked for opens afterwards.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
+from sqlmodel import Session
 
 from app_pages import frame
-from app_pages.frame.auth import SSO_PAUSED_KEY
+from app_pages.frame.auth import FLASH_KEY, SSO_PAUSED_KEY
 from tracker.services import accounts
+from tracker.services.actor import Actor
 from tracker.services.errors import AuthenticationError
 
 FORM_KEY = "sign_in_form"
@@ -27,6 +32,10 @@ PASSWORD_KEY = "sign_in_password"
 SSO_BUTTON_KEY = "sign_in_sso"
 SSO_CONTINUE_KEY = "sign_in_sso_continue"
 SSO_LOGOUT_KEY = "sign_in_sso_logout"
+CHANGE_FORM_KEY = "password_change_form"
+CURRENT_PASSWORD_KEY = "password_change_current"
+NEW_PASSWORD_KEY = "password_change_new"
+REPEAT_PASSWORD_KEY = "password_change_repeat"
 
 
 def sso_providers() -> list[str | None]:
@@ -126,3 +135,43 @@ def _sso_logout_button() -> None:
     _ = frame.translator()
     if st.button(_("Sign out of single sign-on"), key=SSO_LOGOUT_KEY):
         st.logout()
+
+
+def _change_own_password(session: Session, actor: Actor, *, current_password: str, password: str) -> bool:
+    """The service returns nothing; True tells the form that it ran."""
+    accounts.set_password(session, actor, user_id=actor.id or 0, password=password, current_password=current_password)
+    return True
+
+
+def show_password_change(actor: Actor) -> None:
+    """The only thing a user whose password must be changed sees, whatever page they asked for."""
+    _ = frame.translator()
+    st.title(_("Choose a new password"))
+    st.info(
+        _("Your password was set by an administrator, or is the one-time password of a new installation. "
+          "Choose your own password to continue; the page you asked for opens afterwards.")
+    )
+    rule = _("At least {length} characters.", length=accounts.MIN_PASSWORD_LENGTH)
+    with st.form(CHANGE_FORM_KEY, clear_on_submit=True):
+        current = st.text_input(
+            _("Current password"), type="password", key=CURRENT_PASSWORD_KEY, autocomplete="current-password",
+            max_chars=accounts.MAX_PASSWORD_LENGTH,
+        )
+        new = st.text_input(
+            _("New password"), type="password", key=NEW_PASSWORD_KEY, autocomplete="new-password",
+            max_chars=accounts.MAX_PASSWORD_LENGTH, help=rule,
+        )
+        repeat = st.text_input(
+            _("New password again"), type="password", key=REPEAT_PASSWORD_KEY, autocomplete="new-password",
+            max_chars=accounts.MAX_PASSWORD_LENGTH,
+        )
+        st.caption(rule)
+        submitted = st.form_submit_button(_("Change my password"), type="primary")
+    if not submitted:
+        return
+    if new != repeat:
+        st.error(_("The two new passwords differ; type the same new password twice."))
+        return
+    if frame.service_call(_change_own_password, actor, current_password=current, password=new, write=True):
+        st.session_state[FLASH_KEY] = ("success", _("Your password is changed."))
+        st.rerun()

@@ -209,3 +209,25 @@ def format_figure(fig: dict[str, Any]) -> str:
     if fig["value"] is not None and fig.get("note"):
         line += f" ({fig['note']})"
     return line
+
+
+def markdown_table(figures: list[dict[str, Any]]) -> str:
+    """The figures as a Markdown table (docs/performance.md is pasted from ``run.py --markdown``)."""
+
+    def num(x: float | None) -> str:
+        if x is None:
+            return ""
+        if abs(x) >= 100:
+            return f"{x:,.0f}"
+        if abs(x) >= 1:
+            return f"{x:.2f}"
+        return f"{x:.3g}"
+
+    lines = ["| figure | value | baseline (same run) | ratio | goal | met |", "|---|---:|---:|---:|---|---|"]
+    for fig in figures:
+        value = f"{num(fig['value'])} {fig['unit']}" if fig["value"] is not None else fig.get("note", "n/a")
+        base = f"{num(fig['baseline'])} {fig['unit']}" if fig["baseline"] is not None else ""
+        ratio = f"{num(fig['ratio'])}×" if fig["ratio"] is not None else ""
+        met = {True: "yes", False: "**no**", None: ""}[fig["met"]]
+        lines.append(f"| {fig['name']} | {value} | {base} | {ratio} | {fig['goal'] or ''} | {met} |")
+    return "\n".join(lines)

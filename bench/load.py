@@ -39,7 +39,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ class Workload:
 
 
 QUICK = Workload(rounds=2, processes=4, repeats=1)
-FULL = Workload(rounds=5, processes=20, repeats=3)
+FULL = Workload(rounds=3, processes=4, repeats=3)
 
 
 @dataclass(frozen=True)
@@ -504,11 +504,11 @@ def backends(folder: Path) -> list[tuple[str, Callable[[], Any], str | None]]:
     ]
 
 
-def run(quick: bool = False, *, echo: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+def run(quick: bool = False, *, echo: Callable[[str], None] | None = None, workload: Workload | None = None) -> list[dict[str, Any]]:
     """Every backend x (threads, processes): figures in bench/run.py's format."""
     from tracker.db import choose_journal_mode
 
-    workload = QUICK if quick else FULL
+    workload = workload or (QUICK if quick else FULL)
     figures: list[dict[str, Any]] = []
     saved_env = os.environ.get(JOURNAL_ENV)
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
@@ -560,16 +560,22 @@ def _table(description: str, single: Outcome, contended: list[Outcome], workload
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds and processes")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, one run of each")
+    parser.add_argument(
+        "--processes", type=int, default=None,
+        help="OS processes the 20 interviewers are spread over in the processes mode (default 4; 20 = one each)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     workload = QUICK if args.quick else FULL
+    if args.processes:
+        workload = replace(workload, processes=args.processes)
     print(
         f"load benchmark: {workload.interviewers} interviewers (panels of {workload.panel_size}), "
         f"{workload.candidates_per_posting} scorecards each x {workload.criteria} criteria x {workload.rounds} rounds, "
         f"a stale save every {workload.stale_every}; ratio = throughput with everyone at once / single writer "
         f"(goal >= {RATIO_GOAL:g}); medians of {workload.repeats} run(s) each, taken in turns"
     )
-    figures = run(quick=args.quick, echo=print)
+    figures = run(echo=print, workload=workload)
     missed = [f["name"] for f in figures if f["met"] is False]
     print("all goals met" if not missed else f"goals NOT met: {', '.join(missed)}")
 

@@ -268,14 +268,16 @@ def merit_figures(datasets: list[tuple[str, Dataset, int]], *, repeats: int, lab
 # --- the merit computation without the page ------------------------------------------------------
 
 # The least a merit view could cost: the database's own per candidate x criterion means and counts of
-# submitted ratings (the same cells the merit view shows when there is no consensus).
+# submitted ratings, criteria matched by lineage as the merit view matches them across rubric versions
+# (the baseline of bench/results.py, written so that it also runs on PostgreSQL).
 MERIT_BASELINE_SQL = """
-    SELECT sc.candidate_id, s.criterion_id, AVG(s.rating) AS mean_rating, COUNT(s.rating) AS n_ratings
+    SELECT sc.candidate_id, cr.lineage, AVG(s.rating) AS mean_rating, COUNT(s.rating) AS n_ratings
     FROM score s
     JOIN scorecard sc ON sc.id = s.scorecard_id
     JOIN candidate c ON c.id = sc.candidate_id
+    JOIN criterion cr ON cr.id = s.criterion_id
     WHERE c.posting_id = :posting_id AND sc.status = 'submitted' AND NOT s.not_assessed
-    GROUP BY sc.candidate_id, s.criterion_id
+    GROUP BY sc.candidate_id, cr.lineage
 """
 MERIT_COMPUTE_GOAL = 2.0
 

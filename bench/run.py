@@ -37,10 +37,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, figure, format_figure, machine, max_rss_mib, unavailable
+from common import ROOT, figure, format_figure, machine, markdown_table, max_rss_mib, unavailable
 from datagen import LARGE, QUICK_LARGE, SMALL, DatabaseCache, Dataset, Size
 
 sys.path.insert(0, str(ROOT / "tests"))  # tests/pg_server.py: the throwaway PostgreSQL server
+# Streamlit outside a server warns about its missing runtime on every call; child processes
+# (bench/load.py) inherit this too.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
 
 @dataclass(frozen=True)
@@ -290,7 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", type=Path, help="also write machine and figures as JSON")
     parser.add_argument("--scaling", action="store_true", help="print how costs grow with each dimension instead")
     parser.add_argument("--no-load", action="store_true", help="skip bench/load.py's concurrency figures")
+    parser.add_argument("--markdown", metavar="JSON", type=Path, help="print a saved run's figures as a Markdown table")
     args = parser.parse_args(argv)
+    if args.markdown:
+        saved = json.loads(args.markdown.read_text(encoding="utf-8"))
+        print(markdown_table(saved["figures"]))
+        return 0
     if args.scaling:
         import scaling
 

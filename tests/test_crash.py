@@ -170,7 +170,6 @@ def kill_midway(url: str, journal: str | None, operation: str, point: KillPoint,
 def _database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str | None]]:
     backend = request.param
     if backend == "postgres":
-        request.node.add_marker(pytest.mark.postgres)
         server = request.getfixturevalue("pg_server")
         name, url = new_pg_db(server, request.getfixturevalue("pg_template"))
         try:
@@ -186,7 +185,7 @@ def _database(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
     yield new_sqlite_db(request.getfixturevalue("sqlite_template"), tmp_path), journal
 
 
-@pytest.fixture(params=["sqlite-default", "sqlite-wal", "postgres"])
+@pytest.fixture(params=["sqlite-default", "sqlite-wal", pytest.param("postgres", marks=pytest.mark.postgres)])
 def crash_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str | None]]:
     """(url, journal override): SQLite in the engine's choice of journal, in WAL, and PostgreSQL."""
     yield from _database(request, tmp_path, monkeypatch)

@@ -36,12 +36,11 @@ WORKLOAD = bench_load.Workload(
 )
 
 
-@pytest.fixture(params=["sqlite-default", "sqlite-wal", "postgres"])
+@pytest.fixture(params=["sqlite-default", "sqlite-wal", pytest.param("postgres", marks=pytest.mark.postgres)])
 def load_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str | None]]:
     """(url, journal override) of a fresh migrated database."""
     backend = request.param
     if backend == "postgres":
-        request.node.add_marker(pytest.mark.postgres)
         server = request.getfixturevalue("pg_server")
         name, url = new_pg_db(server, request.getfixturevalue("pg_template"))
         try:

@@ -126,7 +126,7 @@ def test_backup_while_the_app_holds_the_database_open_then_restore_gives_every_r
 # --- upgrade -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def base_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database created at the *first* revision and filled by the demo through the services."""
     if request.param == "sqlite":
@@ -139,7 +139,6 @@ def base_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             engine.dispose()
         yield url
         return
-    request.node.add_marker(pytest.mark.postgres)
     server = request.getfixturevalue("pg_server")
     name = f"ops_base_{os.getpid()}"
     server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -186,12 +185,11 @@ def test_db_upgrade_from_the_first_revision_keeps_every_row_and_the_app_keeps_wo
 # --- retention purge -----------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def demo_db(request: pytest.FixtureRequest, demo_template: Path, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield copy_demo(demo_template, tmp_path / "purge")
         return
-    request.node.add_marker(pytest.mark.postgres)
     server = request.getfixturevalue("pg_server")
     name, url = new_pg_db(server, request.getfixturevalue("pg_template"))
     try:

@@ -125,8 +125,8 @@ class WriterQueue:
     SQLite's busy handler retries a locked database after sleeps that grow to 100 ms, so with twenty
     interviewers saving at once most waiters were asleep while the lock sat free (bench/load.py:
     0.3-0.6x of one writer's throughput). Threads of one engine queue on a lock, which hands over at
-    once; processes queue on ``flock`` of a file beside the database, polled every millisecond or two.
-    Both waits are bounded by the busy timeout, after which the writer goes on and SQLite's own
+    once; processes queue on ``flock`` of a file beside the database, which also wakes the next one at
+    once. Both waits are bounded by the busy timeout, after which the writer goes on and SQLite's own
     locking decides, as before. This is only a queue: SQLite's locks still guarantee correctness, and
     anything that writes without it (migrations, ``db backup``, the sqlite3 shell) is merely slower.
     """
@@ -155,24 +155,46 @@ class WriterQueue:
                 self._lock.release()
 
     def _take_file_lock(self, deadline: float) -> int | None:
-        """An open file holding ``flock``, or None (no fcntl, unwritable folder, or waited too long)."""
+        """An open file holding ``flock``, or None (no fcntl, unwritable folder, or waited too long).
+
+        A blocking ``flock`` wakes the moment the holder lets go, but has no timeout; so when the lock
+        is taken, a helper thread blocks on it and this thread waits for that, up to the deadline. A
+        helper that gets the lock after its writer gave up releases it at once.
+        """
         if fcntl is None:
             return None
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:
             return None
-        pause = 0.0005
-        while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            pass
+        got = threading.Event()
+        guard = threading.Lock()
+        abandoned = False
+
+        def wait_for_it() -> None:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return fd
-            except BlockingIOError:
-                if time.monotonic() > deadline:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:
+                return
+            with guard:
+                if abandoned:
                     os.close(fd)
-                    return None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.002)
+                else:
+                    got.set()
+
+        threading.Thread(target=wait_for_it, name="tracker-writer-queue", daemon=True).start()
+        if got.wait(max(0.0, deadline - time.monotonic())):
+            return fd
+        with guard:
+            if got.is_set():
+                return fd
+            abandoned = True
+        return None
 
 
 _engines: dict[str, Engine] = {}

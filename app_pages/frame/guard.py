@@ -43,6 +43,10 @@ def require_roles(*roles: Role) -> Actor:
     if actor is None:
         st.warning(_("Sign in to continue."))
         _stop()
+    if actor.must_change_password:
+        # The router shows the password form instead of the page; this holds if a page is reached otherwise.
+        st.warning(_("Choose a new password before you continue."))
+        _stop()
     if actor.role not in roles:
         show_refusal(actor)
         _stop()

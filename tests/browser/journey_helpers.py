@@ -114,6 +114,14 @@ def wait_until(check: Callable[[], bool], what: str, timeout_s: float = UI_TIMEO
         time.sleep(0.1)
 
 
+def rate(page: Any, index: int, level_label: str, *, lang: str) -> None:
+    """Rate criterion ``index`` (0-based) and wait for its "saved at" line."""
+    box = score_box(page, index)
+    box.get_by_text(level_label, exact=True).click()
+    box.get_by_text(_saved_pattern(lang)).wait_for()
+    wait_for_app(page)
+
+
 def rate_and_note(page: Any, index: int, level_label: str, note: str, *, lang: str, saved: Callable[[str], bool]) -> None:
     """Rate criterion ``index`` (0-based), write its evidence notes, and wait until the database has them.
 

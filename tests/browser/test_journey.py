@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from browser.helpers import UI_TIMEOUT_MS, wait_for_app
 from browser.journey_helpers import (
     EXAMPLES,
     SCORE_BOX,
@@ -25,6 +26,7 @@ from browser.journey_helpers import (
     level_labels,
     open_options,
     open_tab,
+    rate,
     rate_and_note,
     read_box,
     record_consensus,
@@ -37,7 +39,7 @@ from browser.journey_helpers import (
 from factories import DEFAULT_PASSWORD, make_user
 from sqlmodel import select
 
-from tracker.i18n import t
+from tracker.i18n import t, tn
 from tracker.models import Consensus, Role, Score
 
 pytestmark = pytest.mark.browser
@@ -77,16 +79,48 @@ def seed_accounts(seed: Any, lang: str) -> dict[str, Any]:
     return seed(create)
 
 
+class Browsers:
+    """One browser context per person, as if each used their own computer: each signs in once."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.browser, self.base_url = browser, base_url
+        self.contexts: dict[str, Any] = {}
+        self.pages: dict[str, Any] = {}
+
+    def page_of(self, who: str) -> Any:
+        if who not in self.pages:
+            context = self.browser.new_context(base_url=self.base_url, viewport={"width": 1280, "height": 900})
+            context.set_default_timeout(UI_TIMEOUT_MS)
+            self.contexts[who] = context
+            self.pages[who] = context.new_page()
+        return self.pages[who]
+
+    def close(self) -> None:
+        for context in self.contexts.values():
+            context.close()
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_the_whole_process_through_the_browser(page: Any, seed: Any, shot: Any, lang: str) -> None:
+def test_the_whole_process_through_the_browser(browser: Any, app_server: Any, seed: Any, shot: Any, lang: str) -> None:
+    browsers = Browsers(browser, app_server.url)
     try:
-        run_journey(page, seed, shot, JOURNEYS[lang])
+        run_journey(browsers, seed, shot, JOURNEYS[lang])
     except Exception:
-        shot(page, "failure")  # what the browser showed when a step failed
+        for who, page in browsers.pages.items():
+            shot(page, f"failure-{who}")  # what each browser showed when a step failed
         raise
+    finally:
+        browsers.close()
 
 
-def run_journey(page: Any, seed: Any, shot: Any, journey: Journey) -> None:
+def go_to(page: Any, title: str) -> None:
+    """Follow the sidebar menu entry (the same browser session: no new sign-in)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=title).first.wait_for()
+    wait_for_app(page)
+
+
+def run_journey(browsers: Browsers, seed: Any, shot: Any, journey: Journey) -> None:
     lang = journey.lang
     people = seed_accounts(seed, lang)
     levels = level_labels(lang)
@@ -95,6 +129,7 @@ def run_journey(page: Any, seed: Any, shot: Any, journey: Journey) -> None:
         return seed(lambda s: s.exec(select(Score).where(Score.notes == note)).first() is not None)
 
     # 1. The administrator uploads the posting (English and French files) and gives it to the manager.
+    page = browsers.page_of("admin")
     sign_in_at(page, "/postings", people["admin"]["email"], DEFAULT_PASSWORD, lang=lang)
     upload_postings(page, [EXAMPLES / name for name in journey.files], lang)
     page.get_by_text(journey.translation_key).first.wait_for(state="attached")  # a dataframe cell (canvas + hidden table)
@@ -107,6 +142,7 @@ def run_journey(page: Any, seed: Any, shot: Any, journey: Journey) -> None:
     shot(page, "02-admin-owner-set")
 
     # 2. The manager adds two candidates and a panel of two with a chair.
+    page = browsers.page_of("manager")
     sign_in_at(page, "/candidates", manager["email"], DEFAULT_PASSWORD, lang=lang)
     for number, name in ((1, f"Jordan Applicant {lang}"), (2, f"Kim Applicant {lang}")):
         if number > 1:
@@ -127,15 +163,16 @@ def run_journey(page: Any, seed: Any, shot: Any, journey: Journey) -> None:
     choose_option(page, t("Chair", lang), f"{people['chair']['name']} · {people['chair']['email']} ("
                   f"{t('Interviewer', lang)})")  # fmt: skip
     click_button(page, "Save the panel", lang)
-    page.get_by_text(t("The panel is saved: {n} members.", lang, n=2)).wait_for()
+    page.get_by_text(tn("The panel is saved: {n} member.", "The panel is saved: {n} members.", 2, lang)).wait_for()
     shot(page, "03-manager-candidates-and-panel")
 
     # 3. Interviewer 1 (the chair) declares, rates half the criteria, reloads, finds everything, finishes.
     chair = people["chair"]
+    page = browsers.page_of("chair")
     sign_in_at(page, "/scoring", chair["email"], DEFAULT_PASSWORD, lang=lang)
     page.get_by_text(f"Jordan Applicant {lang}").first.wait_for()
     declare_no_conflict(page, lang)
-    assert page.locator(SCORE_BOX).count() == journey.criteria
+    wait_until(lambda: page.locator(SCORE_BOX).count() == journey.criteria, "one box per criterion")
     first_ratings = [levels[2 + i % 2] for i in range(journey.criteria)]  # 3, 4, 3, 4, ...
     half = journey.criteria // 2
     for i in range(half):
@@ -152,16 +189,19 @@ def run_journey(page: Any, seed: Any, shot: Any, journey: Journey) -> None:
         rate_and_note(page, i, first_ratings[i], f"Chair evidence {i + 1} ({lang}) — « exemple »", lang=lang, saved=saved)
     click_button(page, "Submit scorecard", lang)
     page.get_by_text(t("Scorecard for {label} submitted. It is now read-only.", lang, label="Candidate 01")).wait_for()
-    assert page.locator(SCORE_BOX).count() == 0
+    wait_until(lambda: page.locator(SCORE_BOX).count() == 0, "the read-only scorecard")
     shot(page, "06-chair-submitted")
 
     # 4. Interviewer 2 scores blind, submits, and only then sees the chair's scorecard.
     second = people["second"]
+    page = browsers.page_of("second")
     sign_in_at(page, "/scoring", second["email"], DEFAULT_PASSWORD, lang=lang)
     declare_no_conflict(page, lang)
-    second_ratings = [levels[3] for _ in range(journey.criteria)]  # 4 everywhere
-    for i in range(journey.criteria):
-        rate_and_note(page, i, second_ratings[i], f"Second evidence {i + 1} ({lang})", lang=lang, saved=saved)
+    for i in range(journey.criteria):  # 4 everywhere; notes on the first two only (notes are optional)
+        if i < 2:
+            rate_and_note(page, i, levels[3], f"Second evidence {i + 1} ({lang})", lang=lang, saved=saved)
+        else:
+            rate(page, i, levels[3], lang=lang)
     assert page.get_by_text("Chair evidence 1", exact=False).count() == 0, "blind until submitted"
     click_button(page, "Submit scorecard", lang)
     page.get_by_text(t("Colleagues' scorecards", lang)).wait_for()
@@ -170,16 +210,16 @@ def run_journey(page: Any, seed: Any, shot: Any, journey: Journey) -> None:
     shot(page, "07-second-submitted-sees-colleague")
 
     # 5. The chair records the consensus, criterion by criterion (inside the panel's ratings).
-    sign_in_at(page, "/consensus", chair["email"], DEFAULT_PASSWORD, lang=lang)
+    page = browsers.page_of("chair")
+    go_to(page, t("Consensus", lang))
     boxes = page.locator('[class*="st-key-consensus_box_"]')
-    boxes.first.wait_for()
-    assert boxes.count() == journey.criteria
+    wait_until(lambda: boxes.count() == journey.criteria, "one consensus box per criterion")
     for i in range(journey.criteria):
         record_consensus(page, i, first_ratings[i], lang=lang)
     wait_until(lambda: seed(lambda s: len(s.exec(select(Consensus)).all())) >= journey.criteria, "the consensus rows")
     shot(page, "08-chair-consensus")
 
     # 6. The manager opens the results.
-    sign_in_at(page, "/results", manager["email"], DEFAULT_PASSWORD, lang=lang)
-    page.get_by_role("heading", name=t("Results", lang)).first.wait_for()
+    page = browsers.page_of("manager")
+    go_to(page, t("Results", lang))
     shot(page, "09-manager-results")

@@ -50,6 +50,11 @@ _BAD_CREDENTIALS = N_(
     "attempts (wait 15 minutes) or deactivated (ask an administrator)."
 )
 
+_WRONG_CURRENT_PASSWORD = N_(
+    "The current password is wrong, or the account is locked after too many attempts (wait 15 minutes); "
+    "type the password you signed in with."
+)
+
 
 # A user as pages show it: never the password hash.
 @dataclass(frozen=True)
@@ -126,11 +131,32 @@ def _user_by_email(session: Session, email: str, *, for_update: bool = False) ->
     return session.exec(query.with_for_update() if for_update else query).first()
 
 
+def _count_failure(session: Session, user: User, now: datetime) -> None:
+    """Count a wrong password (five in a row lock the account) and commit before the caller raises.
+
+    The caller's transaction rolls back on the exception; the counter must survive that or the
+    lockout would never trigger.
+    """
+    user.failed_logins += 1
+    locked = user.failed_logins >= MAX_FAILED_LOGINS
+    if locked:
+        user.locked_until = now + LOCKOUT
+        user.failed_logins = 0
+    session.add(user)
+    record_event(
+        session,
+        Actor(id=user.id, email=user.email, display_name=user.display_name, role=Role(user.role)),
+        action="account.lock" if locked else "account.sign_in_failed",
+        entity_type="user",
+        entity_id=user.id,
+    )
+    session.commit()
+
+
 def authenticate(session: Session, *, email: str, password: str, now: datetime | None = None) -> Actor:
     """Check credentials, counting failures; five in a row lock the account for 15 minutes.
 
-    A failure is committed before the error is raised: the caller's transaction rolls back on the
-    exception, and the failed-attempt counter must survive that or the lockout would never trigger.
+    A failure is committed before the error is raised (:func:`_count_failure`).
     """
     now = now or utcnow()
     # Row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises): parallel guesses must not
@@ -144,20 +170,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
         verify_password(_DUMMY_HASH, password)
         raise AuthenticationError(_BAD_CREDENTIALS)
     if not verify_password(user.password_hash, password) or not user.active:
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILED_LOGINS
-        if locked:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        session.add(user)
-        record_event(
-            session,
-            Actor(id=user.id, email=user.email, display_name=user.display_name, role=Role(user.role)),
-            action="account.lock" if locked else "account.sign_in_failed",
-            entity_type="user",
-            entity_id=user.id,
-        )
-        session.commit()
+        _count_failure(session, user, now)
         raise AuthenticationError(_BAD_CREDENTIALS)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -236,8 +249,8 @@ def create_user(
     return UserPublic.of(user)
 
 
-def _get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+def _get_user(session: Session, user_id: int, *, for_update: bool = False) -> User:
+    user = session.get(User, user_id, with_for_update=for_update)
     if user is None:
         raise NotFoundError(N_("User {user_id} does not exist."), user_id=user_id)
     return user
@@ -282,20 +295,59 @@ def update_user(
     return UserPublic.of(user)
 
 
-def set_password(session: Session, actor: Actor, *, user_id: int, password: str) -> None:
-    """Admins set anyone's password (it must then be changed); users change their own."""
+def set_password(
+    session: Session,
+    actor: Actor,
+    *,
+    user_id: int,
+    password: str,
+    current_password: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Admins set anyone else's password, which must then be changed at next sign-in; users change
+    their own, which clears that obligation.
+
+    Changing one's own password takes the current one too, so a session left open on a shared
+    computer cannot be turned into a lasting takeover; a wrong one counts as a failed sign-in (five
+    in a row lock the account). An administrator resetting someone else's password needs none.
+    """
     own = actor.id is not None and actor.id == user_id
     if not own and not actor.is_admin:
         raise PermissionDeniedError(N_("You can only change your own password."))
     check_password(password)
-    user = _get_user(session, user_id)
+    # Row lock on one's own row (PostgreSQL): parallel wrong guesses must each count, as in authenticate.
+    user = _get_user(session, user_id, for_update=own)
+    if own:
+        _check_current_password(session, user, current_password, now or utcnow())
+        if password == current_password:
+            raise ValidationError(N_("Choose a new password, different from the current one."))
     user.password_hash = hash_password(password)
     user.must_change_password = not own
     user.failed_logins = 0
     user.locked_until = None
     user.version += 1
     session.add(user)
-    record_event(session, actor, action="user.set_password", entity_type="user", entity_id=user.id)
+    record_event(
+        session, actor, action="user.set_password", entity_type="user", entity_id=user.id,
+        after={"must_change_password": user.must_change_password},
+    )
+
+
+def _check_current_password(session: Session, user: User, current_password: str | None, now: datetime) -> None:
+    if not user.password_hash:
+        raise ValidationError(
+            N_("Your account signs in through single sign-on and has no password to change; ask an administrator "
+               "if you need one.")
+        )
+    if not current_password:
+        raise ValidationError(N_("Type your current password as well, to show that it is you."))
+    locked_until = _aware(user.locked_until)
+    if locked_until is not None and locked_until > now:
+        verify_password(_DUMMY_HASH, current_password)
+        raise AuthenticationError(_WRONG_CURRENT_PASSWORD)
+    if not verify_password(user.password_hash, current_password):
+        _count_failure(session, user, now)
+        raise AuthenticationError(_WRONG_CURRENT_PASSWORD)
 
 
 def unlock_user(session: Session, actor: Actor, *, user_id: int) -> UserPublic:

@@ -17,10 +17,19 @@ class Actor:
     email: str
     display_name: str
     role: Role
+    # A password someone else chose (first admin, reset, generated) is still in use: the dashboard
+    # holds this user on the "choose a new password" form. Never set without a password to change.
+    must_change_password: bool = False
 
     @classmethod
     def from_user(cls, user: User) -> Actor:
-        return cls(id=user.id, email=user.email, display_name=user.display_name, role=Role(user.role))
+        return cls(
+            id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            role=Role(user.role),
+            must_change_password=bool(user.must_change_password and user.password_hash),
+        )
 
     @property
     def is_admin(self) -> bool:
