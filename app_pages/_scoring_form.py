@@ -301,7 +301,7 @@ def _status_line(status: tuple[str, Any] | None) -> None:
         st.error(_("Not saved: {reason}", reason=frame.escape_markdown(status[1])), icon=":material/error:")
 
 
-def _scale_expander(rubric: RubricView) -> None:
+def scale_expander(rubric: RubricView) -> None:
     _ = frame.translator()
     with st.expander(_("Rating scale"), icon=":material/straighten:"):
         for level in rubric.levels:
@@ -328,7 +328,7 @@ def _form(user_id: int, bundle: ScorecardBundle) -> None:
         text=_("{rated} of {total} criteria rated", rated=card.rated, total=card.total),
     )
     st.caption(_("Every change is saved as a draft as soon as you make it (notes: when you leave the box)."))
-    _scale_expander(rubric)
+    scale_expander(rubric)
     options: list[Any] = [level.value for level in rubric.levels] + [NOT_ASSESSED]
     labels = {level.value: f"{level.value} · {frame.escape_markdown(level_label(level))}" for level in rubric.levels}
     labels[NOT_ASSESSED] = _("Not assessed")

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages import frame
+from app_pages._scoring_form import attempt_as, scale_expander
 from app_pages._scoring_text import (
     NOT_ASSESSED,
     criterion_heading,
@@ -27,7 +28,7 @@ from app_pages.frame.auth import FLASH_KEY
 from tracker.models import Role, ScorecardStatus
 from tracker.services import candidates, consensus, panels, postings, rubrics, scoring
 from tracker.services.consensus import ConsensusBoard, ConsensusRow
-from tracker.services.errors import ConflictError
+from tracker.services.errors import ConflictError, TrackerError
 from tracker.services.postings import PostingSummary
 from tracker.services.rubrics import LevelPublic
 
@@ -103,6 +104,55 @@ def show_ratings(row: ConsensusRow, levels: list[LevelPublic]) -> None:
         st.caption(_("Spread: {spread} ({low}–{high})", spread=row.spread, low=row.low, high=row.high))
 
 
+FEEDBACK_KEY = "consensus_feedback"  # {criterion_id: (kind, Markdown)} from the record callback, shown once
+
+
+def record_from_form(user_id: int, candidate_id: int, row: ConsensusRow, version: int, key: str) -> None:
+    """The form's submit callback: runs before the page, so the board drawn next already shows the result."""
+    feedback = st.session_state.setdefault(FEEDBACK_KEY, {})
+    number = row.criterion.number
+    choice = st.session_state.get(f"{key}_rating")
+    rationale = st.session_state.get(f"{key}_rationale") or ""
+    if choice is None:
+        feedback[row.criterion.id] = ("error", _("Choose a consensus rating, or “not assessed”."))
+        return
+    rating, not_assessed = split_choice(choice)
+    outside = rating is not None and row.low is not None and row.high is not None and not row.low <= rating <= row.high
+    if outside and not rationale.strip():
+        feedback[row.criterion.id] = (
+            "error",
+            _("The consensus {rating} is outside the panel's ratings ({low}–{high}): write the rationale for it.",
+              rating=rating, low=row.low, high=row.high),
+        )  # fmt: skip
+        return
+    result = frame.service_call(
+        attempt_as, user_id, consensus.record_consensus, write=True, candidate_id=candidate_id,
+        criterion_id=row.criterion.id, rating=rating, not_assessed=not_assessed, rationale=rationale,
+        expected_version=version,
+    )  # fmt: skip
+    if result is None or result.error is not None:
+        error = result.error if result is not None else None
+        if isinstance(error, ConflictError):
+            text = _("Someone recorded a consensus for this criterion after you opened the page; it is shown now. "
+                     "Make your change again if it is still needed.")  # fmt: skip
+        elif isinstance(error, TrackerError):
+            text = frame.escape_markdown(str(error))
+        else:
+            text = _("The database cannot be reached right now. Try again in a moment.")
+        feedback[row.criterion.id] = ("error", text)
+        return
+    feedback[row.criterion.id] = ("success", _("Consensus recorded for criterion {number}.", number=number))
+
+
+def show_feedback(criterion_id: int) -> None:
+    kind, text = st.session_state.get(FEEDBACK_KEY, {}).pop(criterion_id, (None, ""))
+    # Catalog sentences are trusted Markdown; a service's message was escaped when it was stored.
+    if kind == "error":
+        st.error(text, icon=":material/error:")
+    elif kind == "success":
+        st.success(text, icon=":material/check_circle:")
+
+
 def consensus_form(board: ConsensusBoard, row: ConsensusRow, levels: list[LevelPublic]) -> None:
     existing = row.consensus
     version = existing.version if existing else 0
@@ -110,56 +160,40 @@ def consensus_form(board: ConsensusBoard, row: ConsensusRow, levels: list[LevelP
     labels = {level.value: f"{level.value} · {frame.escape_markdown(level_label(level))}" for level in levels}
     labels[NOT_ASSESSED] = _("Not assessed")
     if existing is not None:
-        st.success(_("Consensus recorded: **{rating}** ({when})",
-                     rating=frame.escape_markdown(rating_text(existing.rating, existing.not_assessed, levels)),
-                     when=local_datetime(existing.decided_at)), icon=":material/handshake:")  # fmt: skip
+        st.info(_("Consensus recorded: **{rating}** ({when})",
+                  rating=frame.escape_markdown(rating_text(existing.rating, existing.not_assessed, levels)),
+                  when=local_datetime(existing.decided_at)), icon=":material/handshake:")  # fmt: skip
         if existing.rationale:
             frame.plain_text(existing.rationale)
     current = None
     if existing is not None:
         current = NOT_ASSESSED if existing.not_assessed else existing.rating
+    if row.criterion.descriptors:
+        with st.expander(_("Rating guide"), icon=":material/menu_book:"):
+            for level in levels:
+                st.markdown(f"**{labels[level.value]}** — " + frame.escape_markdown(level_descriptor(level, row.criterion)))
     # The version is part of the key: after a new consensus the form starts from the recorded one.
     key = f"consensus_{board.candidate_id}_{row.criterion.id}_{version}"
     with st.form(key):
-        choice = st.radio(
+        st.radio(
             _("Consensus rating for criterion {number}", number=row.criterion.number),
             options,
             index=options.index(current) if current in options else None,
             format_func=lambda value: labels.get(value, str(value)),
-            captions=[frame.escape_markdown(level_descriptor(level, row.criterion)) for level in levels] + [""],
             horizontal=True,
             key=f"{key}_rating",
         )
-        rationale = st.text_area(
+        st.text_area(
             _("Rationale for criterion {number}", number=row.criterion.number),
             value=existing.rationale if existing else "",
             help=_("Required when the consensus is outside the panel's ratings, or “not assessed” after ratings."),
             key=f"{key}_rationale",
         )
-        submitted = st.form_submit_button(_("Record consensus for criterion {number}", number=row.criterion.number))
-    if not submitted:
-        return
-    if choice is None:
-        st.error(_("Choose a consensus rating, or “not assessed”."))
-        return
-    rating, not_assessed = split_choice(choice)
-    outside = rating is not None and row.low is not None and row.high is not None and not row.low <= rating <= row.high
-    if outside and not rationale.strip():
-        st.error(_("The consensus {rating} is outside the panel's ratings ({low}–{high}): write the rationale for it.",
-                   rating=rating, low=row.low, high=row.high))  # fmt: skip
-        return
-    saved = frame.service_call(
-        consensus.record_consensus, actor, candidate_id=board.candidate_id, criterion_id=row.criterion.id,
-        rating=rating, not_assessed=not_assessed, rationale=rationale, expected_version=version, write=True,
-        messages={ConflictError: _("Someone recorded a consensus for this criterion after you opened the page; "
-                                   "it is shown now. Make your change again if it is still needed.")},
-    )  # fmt: skip
-    if saved is None:
-        return
-    st.session_state[FLASH_KEY] = (
-        "success", _("Consensus recorded for criterion {number}.", number=row.criterion.number)
-    )
-    st.rerun()
+        st.form_submit_button(
+            _("Record consensus for criterion {number}", number=row.criterion.number),
+            on_click=record_from_form, args=(actor.id, board.candidate_id, row, version, key),
+        )  # fmt: skip
+    show_feedback(row.criterion.id)
 
 
 def reopen_tool(candidate_id: int) -> None:
@@ -212,6 +246,7 @@ if not board.ready:
 rubric = frame.service_call(rubrics.get_rubric, actor, rubric_id=board.rubric_id)
 if rubric is None:
     st.stop()
+scale_expander(rubric)
 agreed = sum(1 for row in board.rows if row.consensus is not None)
 st.progress(agreed / len(board.rows) if board.rows else 1.0,
             text=_("{done} of {total} criteria agreed", done=agreed, total=len(board.rows)))  # fmt: skip

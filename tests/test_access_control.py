@@ -59,7 +59,7 @@ def test_every_path_that_sets_a_password_stores_an_owasp_argon2id_hash(engine: A
         user = accounts.create_user(s, admin, email="hash.check@northwind.example", display_name="Hash Check", role="interviewer", password=secrets["created"])
     with write_session(engine) as s:
         actor = accounts.authenticate(s, email=user.email, password=secrets["created"])
-        accounts.set_password(s, actor, user_id=user.id, password=secrets["changed"])
+        accounts.set_password(s, actor, user_id=user.id, password=secrets["changed"], current_password=secrets["created"])
     with write_session(engine) as s:
         accounts.set_password(s, admin, user_id=user.id, password=secrets["reset"])
     monkeypatch.setenv("TRACKER_DATABASE_URL", engine_url(engine))

@@ -92,7 +92,9 @@ def test_users_change_their_own_password_and_admins_anyones(engine: Any) -> None
     world = build_world(engine)
     member = world.actor("member")
     with write_session(engine) as s:
-        accounts.set_password(s, member, user_id=world.member.id, password="a brand new passphrase")
+        accounts.set_password(
+            s, member, user_id=world.member.id, password="a brand new passphrase", current_password=DEFAULT_PASSWORD
+        )
     assert _sign_in(engine, world.member.email, "a brand new passphrase").id == world.member.id
     with pytest.raises(PermissionDeniedError), write_session(engine) as s:
         accounts.set_password(s, member, user_id=world.chair.id, password="hijack-the-chair")

@@ -136,6 +136,17 @@ def test_a_consensus_outside_the_range_needs_a_rationale(app_engine: Engine) -> 
     assert [row[1:] for row in consensus_rows(app_engine)] == [(2, False, "Both missed the weak example in answer 3.")]
 
 
+def test_the_services_refusal_is_shown_beside_the_criterion(app_engine: Engine) -> None:
+    world = build_world(app_engine)
+    submitted(app_engine, world, {"chair": [2, 4, 3], "member": [4, 4, 3]})
+    at = consensus_app(world.chair)
+    record(at, 2, "na")
+    assert "Panel members rated criterion 3; explain why the board marks it “not assessed”" in at.error[0].value
+    assert consensus_rows(app_engine) == []
+    record(at, 2, "na", rationale="The question was not asked in the same way to both.")
+    assert [row[1:3] for row in consensus_rows(app_engine)] == [(None, True)]
+
+
 def test_the_manager_runs_the_consensus_when_the_chair_is_conflicted(app_engine: Engine) -> None:
     world = build_world(app_engine)
     submitted(app_engine, world, {"member": [3, 3, 3]})

@@ -106,7 +106,7 @@ def test_scaling_measures_one_point(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_figures_run_at_a_tiny_size() -> None:
-    plan = replace(TINY_PLAN, parts=frozenset({"postgres"}))
+    plan = replace(TINY_PLAN, parts=frozenset({"sqlite", "postgres"}))  # PostgreSQL gets a copy of the SQLite data
     figures = bench_run.run(plan)["figures"]
     skipped = [f for f in figures if f["name"] == "PostgreSQL figures"]
     if skipped:
@@ -116,6 +116,7 @@ def test_postgres_figures_run_at_a_tiny_size() -> None:
         pytest.skip(message)
     assert_well_formed(figures)
     assert any(f["name"].startswith("draft save median (PostgreSQL") and f["value"] for f in figures)
+    assert any(f["name"].startswith("merit view computation (PostgreSQL") and f["value"] for f in figures)
 
 
 def test_datagen_refuses_sizes_that_do_not_fit() -> None:

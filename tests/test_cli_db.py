@@ -63,7 +63,14 @@ def test_user_add_reads_the_password_from_stdin_and_never_prints_it(db_env: dict
     listing = run("user", "list")
     assert "rui@northwind.example" in listing.output and secret not in listing.output
     with write_session(get_engine()) as s:
-        assert accounts.authenticate(s, email="rui@northwind.example", password=secret).display_name == "Rui Silva"
+        signed_in = accounts.authenticate(s, email="rui@northwind.example", password=secret)
+    assert signed_in.display_name == "Rui Silva"
+    # The operator typed it, so it is temporary unless --permanent says otherwise.
+    assert signed_in.must_change_password
+    run("user", "add", "--email", "ana@northwind.example", "--role", "interviewer", "--name", "Ana", "--permanent",
+        input=secret + "\n")
+    with write_session(get_engine()) as s:
+        assert not accounts.authenticate(s, email="ana@northwind.example", password=secret).must_change_password
     weak = run("user", "add", "--email", "x@northwind.example", "--role", "manager", "--name", "X", input="short\n")
     assert weak.exit_code == 1 and "at least" in weak.output and "short" not in weak.output.replace("at least", "")
 

@@ -16,7 +16,16 @@ from typing import Any
 
 import pytest
 from conftest import new_pg_db, new_sqlite_db
-from factories import World, build_world, criteria_of, make_candidate, make_declaration, make_scorecard, rubric_of
+from factories import (
+    DEFAULT_PASSWORD,
+    World,
+    build_world,
+    criteria_of,
+    make_candidate,
+    make_declaration,
+    make_scorecard,
+    rubric_of,
+)
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -204,7 +213,9 @@ CASES: dict[str, tuple[Op, set[str]]] = {
     "accounts.update_user": (lambda s, a, c: accounts.update_user(s, a, user_id=c.world.outsider.id, display_name="Renamed"), {"admin"}),
     "accounts.unlock_user": (lambda s, a, c: accounts.unlock_user(s, a, user_id=c.world.outsider.id), {"admin"}),
     "accounts.set_password (someone else's)": (
-        lambda s, a, c: accounts.set_password(s, a, user_id=c.world.outsider.id, password="another-long-pass"), {"admin", "outsider"},
+        lambda s, a, c: accounts.set_password(
+            s, a, user_id=c.world.outsider.id, password="another-long-pass", current_password=DEFAULT_PASSWORD
+        ), {"admin", "outsider"},
     ),
     "accounts.list_users": (lambda s, a, c: accounts.list_users(s, a), {"admin", "manager", "other_manager"}),
 }

@@ -28,7 +28,11 @@ def command() -> None:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="What the user may do.")
 @click.option("--name", "display_name", required=True, help="Name shown in the app.")
 @click.option("--no-password", is_flag=True, help="Single sign-on only: no password is set.")
-def add(email: str, role: str, display_name: str, no_password: bool) -> None:
+@click.option(
+    "--temporary/--permanent", default=True, show_default=True,
+    help="A temporary password must be changed at the first sign-in (the operator typed it, not the user).",
+)
+def add(email: str, role: str, display_name: str, no_password: bool, temporary: bool) -> None:
     """Create an account. The password is prompted (hidden) or read from stdin."""
     from tracker.services import SYSTEM_ACTOR, TrackerError
     from tracker.services.accounts import create_user
@@ -36,7 +40,10 @@ def add(email: str, role: str, display_name: str, no_password: bool) -> None:
     password = None if no_password else _read_password()
     try:
         with write_session(get_engine()) as session:
-            user = create_user(session, SYSTEM_ACTOR, email=email, display_name=display_name, role=role, password=password)
+            user = create_user(
+                session, SYSTEM_ACTOR, email=email, display_name=display_name, role=role, password=password,
+                must_change_password=temporary and password is not None,
+            )
     except TrackerError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
