@@ -24,7 +24,7 @@ READS = {
     "postings.get_posting", "postings.posting_sections", "rubrics.current_rubric", "rubrics.get_rubric",
     "rubrics.list_rubric_versions", "candidates.get_candidate", "candidates.list_candidates",
     "candidates.preview_candidates_csv", "panels.get_panel", "scoring.get_declaration", "scoring.candidate_scorecards",
-    "consensus.consensus_board", "decisions.get_decision", "outstanding.outstanding_for_posting", "outstanding.owed_by_me",
+    "consensus.consensus_board", "decisions.get_decision", "decisions.posting_decisions", "outstanding.outstanding_for_posting", "outstanding.owed_by_me",
     "audit.list_events", "accounts.list_users", "privacy.purge_closed_postings",  # (the matrix runs the purge as a dry run)
 }
 # Locking an already-locked rubric changes nothing, so it records nothing (tested in test_services_rubrics).
