@@ -203,7 +203,9 @@ def save_score(user_id: int, card_id: int, criterion_id: int) -> None:
         return
     sync = _sync(card_id)
     base = sync["base"].get(criterion_id)
-    choice, notes = state.get(rk), state.get(nk) or ""
+    # A widget not drawn yet in this language (a switch in the same click) keeps the database's value.
+    choice = state[rk] if rk in state else (base[1] if base else None)
+    notes = (state[nk] if nk in state else (base[2] if base else "")) or ""
     if base is not None and (choice, notes) == (base[1], base[2]):
         return
     rating, not_assessed = split_choice(choice)
@@ -242,7 +244,8 @@ def save_overall(user_id: int, card_id: int) -> None:
         return
     sync = _sync(card_id)
     base = sync["overall"]
-    recommendation, notes = state.get(rec_key), state.get(ov_key) or ""
+    recommendation = state[rec_key] if rec_key in state else (base[1] if base else None)
+    notes = (state[ov_key] if ov_key in state else (base[2] if base else "")) or ""
     if base is not None and (recommendation, notes) == (base[1], base[2]):
         return
     result = frame.service_call(
@@ -358,22 +361,23 @@ def _criterion_box(
             st.caption(_("This criterion has its own rating guide: it is shown under each level."))
         captions = [frame.escape_markdown(level_descriptor(level, criterion)) for level in rubric.levels]
         captions.append(_("No evidence was sought or given for this criterion."))
-        st.radio(
+        # The scale reads top to bottom beside the notes: levels with captions wrap unevenly side by side.
+        rating_column, notes_column = st.columns(2, gap="medium")
+        rating_column.radio(
             _("Rating for criterion {number}", number=criterion.number),
             options,
             index=None,
             format_func=lambda value: labels.get(value, str(value)),
             captions=captions,
-            horizontal=True,
             key=rating_key(card_id, criterion.id),
             on_change=save_score,
             args=(user_id, card_id, criterion.id),
         )
-        st.text_area(
+        notes_column.text_area(
             _("Evidence notes for criterion {number}", number=criterion.number),
             key=notes_key(card_id, criterion.id),
             max_chars=MAX_NOTES,
-            height=110,
+            height=300,
             placeholder=_("What the candidate said or showed, in your own words."),
             on_change=save_score,
             args=(user_id, card_id, criterion.id),

@@ -7,15 +7,10 @@ which takes a few milliseconds), so the whole service suite runs through the mig
 
 from __future__ import annotations
 
-import itertools
-import os
-import shutil
 import subprocess
 import sys
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -24,32 +19,23 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
+from dbtools import PG_TEMPLATE, engine_url, new_pg_db, new_sqlite_db, postgres_unavailable, sqlite_url  # noqa: E402,F401
 from factories import World, build_world  # noqa: E402
 from pg_server import PostgresServer, PostgresUnavailable, start_server  # noqa: E402
 
 from tracker.db import dispose_engines, make_engine  # noqa: E402
 
-PG_TEMPLATE = "tracker_template"
+# Registered here, before any test module imports it, so pytest can rewrite its asserts.
+pytest_plugins = ["app_helpers"]
+
 # Fixtures parametrised over ["sqlite", "postgres"]; their PostgreSQL cases get the ``postgres`` marker.
 POSTGRES_PARAMS = ("db_url", "matrix", "empty_url")
-_db_counter = itertools.count(1)
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
 
 
-def engine_url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
 
 
-def postgres_unavailable(reason: str) -> NoReturn:
-    """Skip loudly (a warning in the summary) — or fail when CI=true, where the server must exist."""
-    message = f"PostgreSQL tests cannot run: {reason}"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(message + " (CI=true: a missing database server is a failure, not a skip)")
-    warnings.warn(message, stacklevel=2)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -85,17 +71,8 @@ def pg_template(pg_server: PostgresServer) -> str:
     return PG_TEMPLATE
 
 
-def new_sqlite_db(template: Path, directory: Path) -> str:
-    path = directory / "tracker.sqlite3"
-    shutil.copyfile(template, path)
-    return sqlite_url(path)
 
 
-def new_pg_db(server: PostgresServer, template: str) -> tuple[str, str]:
-    name = f"test_{os.getpid()}_{next(_db_counter)}"
-    # FILE_COPY clones a small template several times faster than the default WAL_LOG strategy.
-    server.execute(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
-    return name, server.url(name)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

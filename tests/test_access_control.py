@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 from click.testing import CliRunner
-from conftest import engine_url
+from dbtools import engine_url
 from factories import DEFAULT_PASSWORD, build_world, make_user
 from sqlalchemy import event, func, text
 from sqlmodel import Session, SQLModel, select

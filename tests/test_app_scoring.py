@@ -124,6 +124,16 @@ def test_queue_lists_only_the_candidates_of_the_users_panels(app_engine: Engine)
     assert "You have no candidates to score" in texts(outsider)
 
 
+def test_a_candidate_of_another_posting_in_the_url_is_not_opened(app_engine: Engine) -> None:
+    """A typed ``?candidate=`` only picks among the user's own queue; the services refuse the rest."""
+    world = build_world(app_engine)
+    stranger = world.other_candidates[0]
+    at = scoring_app(world.chair.id or 0, candidate_id=stranger.id)
+    assert stranger.name not in texts(at)
+    assert at.query_params["candidate"] == str(world.candidates[0].id)
+    assert card_of(app_engine, stranger.id or 0, world.chair.id or 0) is None
+
+
 def test_queue_shows_progress_per_candidate_and_overall(app_engine: Engine) -> None:
     world = build_world(app_engine)
     with write_session(app_engine) as session:
@@ -310,6 +320,20 @@ def test_criteria_follow_the_language_and_a_fallback_is_marked(app_engine: Engin
     assert t("Shown in English: no French text yet", "fr") in shown
     assert [at.radio(key=k).value for k in rating_keys(at)] == [4, None, None], "the rating survives the switch"
     assert "Cote du critère 1" in [r.label for r in at.radio]
+
+
+def test_a_note_typed_then_a_language_switch_in_the_same_click_keeps_the_rating(app_engine: Engine) -> None:
+    world = build_world(app_engine)
+    declared(app_engine, world, world.chair)
+    at = scoring_app(world.chair.id or 0)
+    rate(at, 0, 4)
+    at.text_area(key=notes_keys(at)[0]).input("Typed just before switching to French")
+    set_language(at, "fr")
+    assert_no_exception(at)
+    card = card_of(app_engine, world.candidates[0].id or 0, world.chair.id or 0)
+    saved = scores_of(app_engine, card.id or 0)[1] if card else None
+    assert saved is not None and (saved.rating, saved.notes) == (4, "Typed just before switching to French")
+    assert at.radio(key=rating_keys(at)[0]).value == 4
 
 
 # --- submitting -------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import new_pg_db, new_sqlite_db
+from dbtools import new_pg_db, new_sqlite_db
 from factories import build_world, criteria_of, make_declaration, make_scorecard, rubric_of
 from sqlalchemy import event, func
 from sqlmodel import select

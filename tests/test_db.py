@@ -111,7 +111,7 @@ def test_missing_database_folder_gives_a_clear_message(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("ci", "outcome"), [("true", "fail"), ("", "skip")])
 def test_missing_postgres_fails_under_ci_and_skips_loudly_elsewhere(monkeypatch: pytest.MonkeyPatch, ci: str, outcome: str) -> None:
-    from conftest import postgres_unavailable
+    from dbtools import postgres_unavailable
 
     monkeypatch.setenv("CI", ci)
     expected = pytest.fail.Exception if outcome == "fail" else pytest.skip.Exception

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import engine_url
+from dbtools import engine_url
 from factories import World, build_world, criteria_of, make_declaration, make_scorecard, rubric_of
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import new_pg_db, new_sqlite_db
+from dbtools import new_pg_db, new_sqlite_db
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,3 +153,40 @@ def test_sqlite_writers_queue_on_a_lock_file_beside_the_database(tmp_path: Path,
         thread.join()
         engine.dispose()
     assert not held_by_someone()
+
+
+def test_a_writer_stuck_behind_the_lock_file_goes_on_after_the_busy_timeout(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue never makes a writer wait longer than SQLite itself would: past the busy timeout it
+    goes on (SQLite's own locking decides), and the lock it gave up on is released, not leaked."""
+    import time
+
+    import tracker.db
+
+    monkeypatch.setattr(tracker.db, "BUSY_TIMEOUT_MS", 300)
+    url = new_sqlite_db(sqlite_template, tmp_path)
+    engine = make_engine(url)
+    lock_path = Path(url.removeprefix("sqlite:///") + "-writer.lock")
+    squatter = os.open(lock_path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(squatter, fcntl.LOCK_EX)  # another process that never lets go of its turn
+    try:
+        start = time.monotonic()
+        with write_session(engine) as s:
+            s.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        waited = time.monotonic() - start
+        assert 0.25 < waited < 10
+    finally:
+        os.close(squatter)
+        engine.dispose()
+    deadline = time.monotonic() + 5
+    while True:  # the abandoned waiter takes the freed lock and drops it at once
+        fd = os.open(lock_path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            assert time.monotonic() < deadline, "the abandoned turn was never released"
+            time.sleep(0.05)
+        finally:
+            os.close(fd)

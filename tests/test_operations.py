@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import new_pg_db
+from dbtools import new_pg_db
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from conftest import engine_url
+from dbtools import engine_url
 from factories import make_candidate, make_panel, make_posting, make_user
 from sqlalchemy import func
 from sqlmodel import select

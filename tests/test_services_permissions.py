@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import new_pg_db, new_sqlite_db
+from dbtools import new_pg_db, new_sqlite_db
 from factories import (
     DEFAULT_PASSWORD,
     World,

@@ -109,7 +109,7 @@ def test_half_filled_scorecard_survives_a_reload_and_a_server_restart(
         return seed(lambda s: s.exec(select(Score).where(Score.notes == note)).first() is not None)
 
     sign_in_at(page, f"/scoring?candidate={candidate_id}", email, DEFAULT_PASSWORD)
-    page.get_by_text("Robin Restart", exact=False).first.wait_for()
+    page.get_by_role("heading", name="Candidate 01 — Robin Restart").wait_for()
     for index, (label, note) in typed.items():
         rate_and_note(page, index, label, note, lang="en", saved=saved)
     shot(page, "01-half-filled")
@@ -121,13 +121,13 @@ def test_half_filled_scorecard_survives_a_reload_and_a_server_restart(
             assert read_box(page, index, labels) == (None, "")
 
     reload_and_sign_in(page, email, DEFAULT_PASSWORD)
-    page.get_by_text("Robin Restart", exact=False).first.wait_for()
+    page.get_by_role("heading", name="Candidate 01 — Robin Restart").wait_for()
     expect_everything_back()
     shot(page, "02-after-reload")
 
     own_server.restart()
     reload_and_sign_in(page, email, DEFAULT_PASSWORD)
-    page.get_by_text("Robin Restart", exact=False).first.wait_for()
+    page.get_by_role("heading", name="Candidate 01 — Robin Restart").wait_for()
     assert f"candidate={candidate_id}" in page.url
     expect_everything_back()
     shot(page, "03-after-server-restart")

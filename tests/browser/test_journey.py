@@ -170,13 +170,14 @@ def run_journey(browsers: Browsers, seed: Any, shot: Any, journey: Journey) -> N
     chair = people["chair"]
     page = browsers.page_of("chair")
     sign_in_at(page, "/scoring", chair["email"], DEFAULT_PASSWORD, lang=lang)
-    page.get_by_text(f"Jordan Applicant {lang}").first.wait_for()
+    page.get_by_role("heading", name=f"Candidate 01 — Jordan Applicant {lang}").wait_for()
     declare_no_conflict(page, lang)
     wait_until(lambda: page.locator(SCORE_BOX).count() == journey.criteria, "one box per criterion")
     first_ratings = [levels[2 + i % 2] for i in range(journey.criteria)]  # 3, 4, 3, 4, ...
     half = journey.criteria // 2
     for i in range(half):
         rate_and_note(page, i, first_ratings[i], f"Chair evidence {i + 1} ({lang}) — « exemple »", lang=lang, saved=saved)
+    score_box(page, half - 1).scroll_into_view_if_needed()
     shot(page, "04-chair-half-rated")
     reload_and_sign_in(page, chair["email"], DEFAULT_PASSWORD, lang=lang)
     page.locator(SCORE_BOX).first.wait_for()
@@ -205,8 +206,8 @@ def run_journey(browsers: Browsers, seed: Any, shot: Any, journey: Journey) -> N
     assert page.get_by_text("Chair evidence 1", exact=False).count() == 0, "blind until submitted"
     click_button(page, "Submit scorecard", lang)
     page.get_by_text(t("Colleagues' scorecards", lang)).wait_for()
-    page.get_by_text(chair["name"]).first.click()  # the colleague's expander
-    page.get_by_text(f"Chair evidence 1 ({lang})", exact=False).first.wait_for()
+    page.locator('[data-testid="stExpander"] summary').filter(has_text=chair["name"]).click()  # the colleague's
+    page.get_by_text(f"Chair evidence 1 ({lang})", exact=False).filter(visible=True).first.wait_for()
     shot(page, "07-second-submitted-sees-colleague")
 
     # 5. The chair records the consensus, criterion by criterion (inside the panel's ratings).

@@ -69,13 +69,13 @@ def test_hostile_posting_text_names_and_notes_are_shown_as_text(page: Any, seed:
     # The chair's submitted scorecard: criteria, notes, and the colleague's notes after submitting.
     sign_in_at(page, f"/scoring?candidate={ids['candidate']}", ids["chair"], DEFAULT_PASSWORD)
     for text in (f"Knows HTML {SCRIPT}", f"Reads images {IMG}", f"Note {SCRIPT} {IMG}", f"Sam {IMG}"):
-        page.get_by_text(text).first.wait_for()  # shown, as text
+        page.get_by_text(text).filter(visible=True).first.wait_for()  # shown, as text
     assert page.locator(SCORE_BOX).count() == 0, "submitted: read-only"
     assert_nothing_ran(page, dialogs)
     shot(page, "01-scoring")
 
     sign_in_at(page, "/consensus", ids["chair"], DEFAULT_PASSWORD)  # a typed URL: a new session
-    page.get_by_text(f"Note {SCRIPT} {IMG}").first.wait_for()
+    page.get_by_text(f"Note {SCRIPT} {IMG}").filter(visible=True).first.wait_for()
     assert_nothing_ran(page, dialogs)
     shot(page, "02-consensus")
 
