@@ -336,6 +336,23 @@ def test_a_note_typed_then_a_language_switch_in_the_same_click_keeps_the_rating(
     assert at.radio(key=rating_keys(at)[0]).value == 4
 
 
+def test_each_level_shows_its_descriptor_and_the_criterions_rating_guide_replaces_it(app_engine: Engine) -> None:
+    world = build_world(app_engine)
+    declared(app_engine, world, world.chair)
+    with write_session(app_engine) as session:
+        criterion = session.exec(
+            select(Criterion).where(Criterion.rubric_id == rubric_of(session, world.posting).id, Criterion.number == 1)
+        ).one()
+        criterion.descriptors_json = '{"4": {"en": "Gave two audited examples", "fr": "A donné deux exemples vérifiés"}}'
+        session.add(criterion)
+    at = scoring_app(world.chair.id or 0)
+    first, second = (at.radio(key=k).proto for k in rating_keys(at)[:2])
+    assert list(first.options)[3] == "4 · Strong" and list(first.options)[5] == "Not assessed"
+    assert list(first.captions)[3] == "Gave two audited examples"
+    assert list(second.captions)[3] == "Exceeds the criterion\\: detailed, relevant examples with results\\."
+    assert "This criterion has its own rating guide" in texts(at)
+
+
 # --- submitting -------------------------------------------------------------------------------------
 
 
