@@ -6,7 +6,7 @@ PORT   ?= 8501
 ADDRESS ?= localhost
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fuzz bench deps dev-deps system-deps migrate demo clean help
+.PHONY: run test lint fuzz bench screenshots deps dev-deps system-deps migrate demo clean help
 
 help:
 	@echo "make run    - set up and start the app on http://$(ADDRESS):$(PORT) (demo data on first run)"
@@ -55,6 +55,10 @@ fuzz: dev-deps
 
 bench: dev-deps system-deps
 	$(BIN)/python bench/run.py
+
+# The README's pictures, from the demo data in a real Chromium.
+screenshots: dev-deps system-deps
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
