@@ -13,10 +13,14 @@ drawing them, so every figure is computed once and kept in ``st.cache_data``:
   ``frame.service_call`` each time. Within the time to live, the page only offers postings that the
   uncached ``list_postings`` of *this* run says the actor manages, so a manager who loses a posting
   stops seeing its results on the next click.
-* **Freshness.** A short time to live (:data:`TTL_SECONDS`), because the writes that change results
-  (scorecards, consensus, decisions) happen on other pages; :func:`clear` empties every cache of this
-  page (the "Refresh" button, and any write this page would make — today it makes none). Other pages
-  may pass :data:`CACHED` to ``service_call(..., clears=CACHED)`` to show their writes at once.
+* **Freshness: invalidated by every write.** The writes that change results (scorecards, consensus,
+  decisions, rubric and candidate changes) happen on other pages, in other sessions and possibly other
+  replicas, so a ``clear()`` on this page could not see them. Instead each key carries the posting's
+  latest audit event time (``Scope.changed``, one index search per rerun): every write records an
+  event in its own transaction, so once it commits the next rerun misses the cache and recomputes.
+  The short time to live (:data:`TTL_SECONDS`) only frees old entries and covers what the trail does
+  not name (a panel member's display name); :func:`clear` empties every cache of this page (the
+  "Refresh" button).
 * **Only what the view needs.** The merit view reads the lean :func:`load_merit_frames`; the other
   views read the full frames (no notes) once, cached, and only when one of them is open.
 * **Files are made on click.** Exports are ``st.download_button`` callables (deferred downloads): no
@@ -56,21 +60,33 @@ ROW_STEP = 24
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose results, of which posting, in which language: the common part of every cache key."""
+    """Whose results, of which posting, in which language, as of which write: the common cache key.
+
+    ``changed`` is :func:`tracker.results.data.latest_change`: the time of the posting's latest audit
+    event. Every write records one in its own transaction, so a committed write (a submitted scorecard,
+    a consensus, a decision, a rubric or candidate change) gives the next rerun a new key, and so fresh
+    figures, in every process and replica; entries under the old key age out with the time to live.
+    """
 
     posting_id: int
     actor_id: int
     lang: str
     anonymised: bool
     db: str
+    changed: str = ""
 
     @classmethod
-    def of(cls, actor: Actor, posting_id: int, *, anonymised: bool) -> Scope:
-        return cls(int(posting_id), int(actor.id or 0), frame.current_lang(), bool(anonymised), database_url())
+    def of(cls, actor: Actor, posting_id: int, *, anonymised: bool, changed: str = "") -> Scope:
+        return cls(
+            int(posting_id), int(actor.id or 0), frame.current_lang(), bool(anonymised), database_url(), changed
+        )
 
     @property
     def key(self) -> dict[str, object]:
-        return {"db": self.db, "posting_id": self.posting_id, "actor_id": self.actor_id, "lang": self.lang}
+        return {
+            "db": self.db, "posting_id": self.posting_id, "actor_id": self.actor_id, "lang": self.lang,
+            "changed": self.changed,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,15 @@ _cache = st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=Fa
 
 @_cache
 def merit_data(
-    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str, anonymised: bool
+    _session: Session,
+    _actor: Actor,
+    *,
+    db: str,
+    posting_id: int,
+    actor_id: int,
+    lang: str,
+    changed: str,
+    anonymised: bool,
 ) -> MeritData:
     """The lean load and the merit view (names dropped when ``anonymised``)."""
     frames = load_merit_frames(_session, _actor, posting_id=posting_id)
@@ -96,7 +120,15 @@ def merit_data(
 
 @_cache
 def merit_table(
-    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str, anonymised: bool
+    _session: Session,
+    _actor: Actor,
+    *,
+    db: str,
+    posting_id: int,
+    actor_id: int,
+    lang: str,
+    changed: str,
+    anonymised: bool,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(raw table, display table, criteria legend) of the merit view, the words in ``lang``.
 
@@ -106,14 +138,15 @@ def merit_table(
     from app_pages._results_merit import criteria_legend, display_table  # imports this module: import here
 
     data = merit_data(
-        _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, anonymised=anonymised
-    )
+        _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, changed=changed,
+        anonymised=anonymised,
+    )  # fmt: skip
     return data.view.table, display_table(data.view, lang), criteria_legend(data.view, lang)
 
 
 @_cache
 def posting_frames(
-    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str
+    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str, changed: str
 ) -> PostingFrames:
     """Every frame but the evidence notes: what agreement, calibration, completeness and charts need."""
     return load_posting_frames(_session, _actor, posting_id=posting_id)
@@ -127,25 +160,31 @@ class AgreementData:
 
 @_cache
 def agreement_data(
-    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str
+    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str, changed: str
 ) -> AgreementData:
-    frames = posting_frames(_session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang)
+    frames = posting_frames(
+        _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, changed=changed
+    )
     return AgreementData(agreement_summary(frames), rating_spread(frames))
 
 
 @_cache
 def calibration_data(
-    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str
+    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str, changed: str
 ) -> pd.DataFrame:
-    frames = posting_frames(_session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang)
+    frames = posting_frames(
+        _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, changed=changed
+    )
     return interviewer_calibration(frames)
 
 
 @_cache
 def completeness_data(
-    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str
+    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str, changed: str
 ) -> pd.DataFrame:
-    frames = posting_frames(_session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang)
+    frames = posting_frames(
+        _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, changed=changed
+    )
     return completeness(frames)
 
 
@@ -161,15 +200,28 @@ class Charts:
 
 @_cache
 def charts_data(
-    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str, anonymised: bool
+    _session: Session,
+    _actor: Actor,
+    *,
+    db: str,
+    posting_id: int,
+    actor_id: int,
+    lang: str,
+    changed: str,
+    anonymised: bool,
 ) -> Charts:
     """Heatmap of the first :data:`HEATMAP_CANDIDATES` of the ordering aid, rating counts, calibration bars."""
     t = chart_translator(lang)
     merit = merit_data(
-        _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, anonymised=anonymised
+        _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, changed=changed,
+        anonymised=anonymised,
+    )  # fmt: skip
+    frames = posting_frames(
+        _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, changed=changed
     )
-    frames = posting_frames(_session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang)
-    calibration = calibration_data(_session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang)
+    calibration = calibration_data(
+        _session, _actor, db=db, posting_id=posting_id, actor_id=actor_id, lang=lang, changed=changed
+    )
     shown = min(HEATMAP_CANDIDATES, len(merit.view.table))
     return Charts(
         heatmap=(
@@ -201,7 +253,15 @@ class CandidateDocuments:
 
 @_cache
 def candidate_documents(
-    _session: Session, _actor: Actor, *, db: str, posting_id: int, actor_id: int, lang: str, candidate_id: int
+    _session: Session,
+    _actor: Actor,
+    *,
+    db: str,
+    posting_id: int,
+    actor_id: int,
+    lang: str,
+    changed: str,
+    candidate_id: int,
 ) -> CandidateDocuments:
     """Both documents of one candidate, from frames narrowed to that candidate (notes included)."""
     frames = load_posting_frames(_session, _actor, posting_id=posting_id, candidate_ids=[candidate_id], notes=True)

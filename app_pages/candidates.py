@@ -28,10 +28,6 @@ _ = frame.translator()
 st.title(_("Candidates and panels"))
 
 
-def decisions_for(session: Session, actor: Actor, *, candidate_ids: list[int]) -> dict[int, DecisionPublic | None]:
-    return {cid: decisions.get_decision(session, actor, candidate_id=cid) for cid in candidate_ids}
-
-
 def delete_candidate(session: Session, actor: Actor, *, candidate_id: int) -> bool:
     """The service returns nothing; True tells the page that it ran."""
     candidates.delete_candidate(session, actor, candidate_id=candidate_id)
@@ -51,7 +47,8 @@ people = frame.service_call(candidates.list_candidates, actor, posting_id=select
 if people is None:
     st.stop()
 by_id = {c.id: c for c in people}
-decided = frame.service_call(decisions_for, actor, candidate_ids=list(by_id)) or {}
+# One query for the whole posting (a decision per candidate would be three queries per row).
+decided: dict[int, DecisionPublic] = frame.service_call(decisions.posting_decisions, actor, posting_id=selected.id) or {}
 
 
 def candidate_label(candidate_id: int) -> str:

@@ -15,6 +15,7 @@ from app_pages import _results_data as data
 from app_pages import _results_files, _results_merit, _results_views, frame
 from app_pages._results_text import VIEWS
 from tracker.models import Role
+from tracker.results.data import latest_change
 from tracker.services import postings
 
 QUERY_KEY = "posting"
@@ -57,7 +58,11 @@ view = st.segmented_control(
     _("View"), list(VIEWS), key=VIEW_KEY, default="merit", required=True,
     format_func=lambda key: _(VIEWS[key]), label_visibility="collapsed",
 )  # fmt: skip
-scope = data.Scope.of(actor, posting_id, anonymised=anonymised)
+# The posting's latest write is part of every cache key: figures are recomputed once it has committed.
+changed = frame.service_call(latest_change, actor, posting_id=posting_id)
+if changed is None:
+    st.stop()
+scope = data.Scope.of(actor, posting_id, anonymised=anonymised, changed=changed)
 if view == "agreement":
     _results_views.show_agreement(actor, scope)
 elif view == "calibration":

@@ -41,6 +41,27 @@ def status_text(item: QueueItem) -> str:
     return _("Not started")
 
 
+def queue_words(queue: list[QueueItem]) -> tuple[dict[int, str], dict[int, str]]:
+    """Each candidate's status and posting title, in words, made once per distinct value.
+
+    A queue can hold a 2,000-candidate posting and the page reruns on every click: reading the
+    language from the session and the catalog once per row cost more than the database query.
+    """
+    statuses: dict[tuple[bool, bool, ScorecardStatus | None], str] = {}
+    titles: dict[int, str] = {}
+    status_of: dict[int, str] = {}
+    title_of: dict[int, str] = {}
+    for item in queue:
+        key = (item.has_conflict, item.declared, item.scorecard_status)
+        if key not in statuses:
+            statuses[key] = status_text(item)
+        if item.posting_id not in titles:
+            titles[item.posting_id] = posting_title(item.posting_title_en, item.posting_title_fr)
+        status_of[item.candidate_id] = statuses[key]
+        title_of[item.candidate_id] = titles[item.posting_id]
+    return status_of, title_of
+
+
 def needs_work(item: QueueItem) -> bool:
     return not item.has_conflict and item.scorecard_status != ScorecardStatus.submitted
 
@@ -60,23 +81,20 @@ def go_next(user_id: int, card_id: int | None, next_id: int) -> None:
     st.session_state[CURRENT_KEY] = next_id
 
 
-def show_queue(queue: list[QueueItem]) -> None:
+def show_queue(queue: list[QueueItem], status_of: dict[int, str], title_of: dict[int, str]) -> None:
     owed = [item for item in queue if not item.has_conflict]
     done = sum(1 for item in owed if item.scorecard_status == ScorecardStatus.submitted)
     st.progress(
         done / len(owed) if owed else 1.0,
         text=_("{done} of {total} scorecards submitted", done=done, total=len(owed)),
     )
-    rows = [
-        {
-            _("Posting"): posting_title(item.posting_title_en, item.posting_title_fr),
-            _("Candidate"): item.candidate_label,
-            _("Name"): item.candidate_name,
-            _("Status"): status_text(item),
-            _("Rated"): f"{item.rated} / {item.total}",
-        }
-        for item in queue
-    ]
+    rows = {
+        _("Posting"): [title_of[item.candidate_id] for item in queue],
+        _("Candidate"): [item.candidate_label for item in queue],
+        _("Name"): [item.candidate_name for item in queue],
+        _("Status"): [status_of[item.candidate_id] for item in queue],
+        _("Rated"): [f"{item.rated} / {item.total}" for item in queue],
+    }
     with st.expander(_("Queue"), expanded=len(queue) <= 12, icon=":material/list:"):
         st.dataframe(rows, hide_index=True, width="stretch")
 
@@ -145,7 +163,8 @@ if not queue:
     st.info(_("You have no candidates to score: you are not on a panel yet, or its candidates are not added yet."))
     st.stop()
 
-show_queue(queue)
+status_of, title_of = queue_words(queue)
+show_queue(queue, status_of, title_of)
 by_id = {item.candidate_id: item for item in queue}
 order = [item.candidate_id for item in queue]
 if st.session_state.get(CURRENT_KEY) not in by_id:
@@ -158,7 +177,7 @@ picked = st.selectbox(
     _("Candidate to score"),
     options=order,
     index=order.index(current),
-    format_func=lambda cid: f"{by_id[cid].candidate_label} — {by_id[cid].candidate_name} · {status_text(by_id[cid])}",
+    format_func=lambda cid: f"{by_id[cid].candidate_label} — {by_id[cid].candidate_name} · {status_of[cid]}",
 )
 if picked is not None and picked != current:
     current = st.session_state[CURRENT_KEY] = picked

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -279,8 +280,9 @@ def run_concurrent(url: str, journal: str | None, jobs: list[Job], workload: Wor
             context.Process(target=_process_main, args=(url, journal, share, workload, ready_q, go, results), daemon=True)
             for share in shares
         ]
-        for process in processes:
-            process.start()
+        with importable_main():
+            for process in processes:
+                process.start()
         for _ in processes:
             ready_q.get(timeout=180)
         start = time.time()
@@ -294,6 +296,22 @@ def run_concurrent(url: str, journal: str | None, jobs: list[Job], workload: Wor
         raise ValueError(f"mode must be threads or processes, not {mode!r}")
     end = max((r.finished_at for r in reports), default=start)
     return reports, max(end - start, 1e-9)
+
+
+@contextmanager
+def importable_main() -> Iterator[None]:
+    """Spawned workers re-run the parent's ``__main__`` first. When this module is imported (by the
+    tests, by bench/run.py), that ``__main__`` may be anything — Streamlit's AppTest leaves its page
+    script there — so hide it while starting the workers; they need only this module."""
+    main = sys.modules.get("__main__")
+    if main is None or _process_main.__module__ == "__main__":
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def run_single_writer(url: str, journal: str | None, jobs: list[Job], workload: Workload) -> tuple[list[Report], float]:

@@ -97,17 +97,20 @@ def main() -> None:
                     time.sleep(0.25)
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                from tracker.demo import DEMO_ACCOUNTS
                 from tracker.i18n import t
+
+                password_of = {a.email: a.password for a in DEMO_ACCOUNTS}
 
                 designer = {"en": "Senior Service Designer", "fr": "Concepteur"}
                 shots = [
-                    ("scoring-en.png", "chair@northwind.example", "northwind-demo-chair", "en", "/scoring",
+                    ("scoring-en.png", "chair@northwind.example", password_of["chair@northwind.example"], "en", "/scoring",
                      [(t("Candidate to score", "en"), "Geneviève")], "Criterion 1"),
-                    ("consensus-fr.png", "chair@northwind.example", "northwind-demo-chair", "fr", "/consensus",
+                    ("consensus-fr.png", "chair@northwind.example", password_of["chair@northwind.example"], "fr", "/consensus",
                      [(t("Posting", "fr"), designer["fr"]), (t("Candidate", "fr"), "Amélie")], None),
-                    ("results-en.png", "manager@northwind.example", "northwind-demo-manager", "en", "/results",
+                    ("results-en.png", "manager@northwind.example", password_of["manager@northwind.example"], "en", "/results",
                      [(t("Posting", "en"), designer["en"])], None),
-                    ("rubric-fr.png", "manager@northwind.example", "northwind-demo-manager", "fr", "/rubric", [], None),
+                    ("rubric-fr.png", "manager@northwind.example", password_of["manager@northwind.example"], "fr", "/rubric", [], None),
                 ]  # fmt: skip
                 for name, email, password, lang, path, choices, scroll_to in shots:
                     context = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -121,3 +121,13 @@ def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
 def world(engine: Engine) -> World:
     """``factories.build_world`` on the parametrised engine: admin, two managers, a panel, candidates."""
     return build_world(engine)
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """AppTest runs the page script as ``__main__`` and leaves it there; a process spawned later (the
+    concurrency and load tests) re-runs ``__main__`` first and dies. Put the real one back after each test."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main

@@ -258,7 +258,8 @@ SECRET_PATTERNS = [
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),
     re.compile(r"postgres(ql)?(\+\w+)?://[^:/\s]+:[^@/\s]{3,}@"),
 ]
-# Where a password literal is expected: the tests' fixtures, and the demo (published, refused elsewhere).
+# Where a password literal is expected: the tests' fixtures, and the demo (published, refused elsewhere)
+# with what uses it on a demo database only (the README's screenshots are taken from a throwaway demo).
 ALLOWED = ("tests/", "tracker/demo.py", "docs/user-guide.md", "README.md")
 PLACEHOLDER = re.compile(r"(?i)(change|example|xxx|your|placeholder|replace|dummy|<|\.\.\.)")
 # A Streamlit widget key or a setting's name (``PASSWORD_KEY = "sign_in_password"``) is not a secret.

@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +45,12 @@ from tracker.models import (
 from tracker.services import SYSTEM_ACTOR, scoring
 from tracker.services.actor import Actor
 from tracker.services.postings import import_postings
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.load import importable_main  # noqa: E402
 
 JOURNAL_ENV = "TRACKER_SQLITE_JOURNAL"
 MARKER_TIMEOUT_S = 90
@@ -146,7 +153,8 @@ def kill_midway(url: str, journal: str | None, operation: str, point: KillPoint,
     marker = tmp_path / f"marker-{operation}-{time.monotonic_ns()}"
     context = multiprocessing.get_context("spawn")
     process = context.Process(target=child, args=(url, journal, operation, point, str(marker), payload))
-    process.start()
+    with importable_main():
+        process.start()
     try:
         deadline = time.monotonic() + MARKER_TIMEOUT_S
         while not marker.exists():
@@ -376,7 +384,8 @@ def slow_backup_child(url: str, journal: str | None, command: list[str], marker:
 def kill_cli_midway(url: str, journal: str | None, command: list[str], tmp_path: Path) -> None:
     marker = tmp_path / f"marker-{command[1]}-{time.monotonic_ns()}"
     process = multiprocessing.get_context("spawn").Process(target=slow_backup_child, args=(url, journal, command, str(marker)))
-    process.start()
+    with importable_main():
+        process.start()
     try:
         deadline = time.monotonic() + MARKER_TIMEOUT_S
         while not marker.exists():

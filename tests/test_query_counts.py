@@ -230,3 +230,51 @@ def test_draft_save_is_a_fixed_handful_of_statements(make_db: Callable[[Size], D
         )  # fmt: skip
     work = [s for s in statements if s not in ("BEGIN", "BEGIN IMMEDIATE")]
     assert len(work) <= DRAFT_SAVE_BOUND, describe(statements)
+
+
+def test_candidates_page_reads_decisions_in_statements_that_do_not_grow_with_candidates(
+    make_db: Callable[[Size], Dataset], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It lists every candidate with their decision: one query for the posting, not three per row."""
+    counts = {}
+    for size in (SMALL, LARGER):
+        dataset = make_db(size)
+        monkeypatch.setenv("TRACKER_DATABASE_URL", dataset.url)
+        at = opened(monkeypatch, dataset, dataset.manager_id, "candidates", {})
+        counts[size.name] = statements_of_one_rerun(monkeypatch, at, dataset)
+    small, larger = counts[SMALL.name], counts[LARGER.name]
+    assert len(larger) == len(small), f"{len(small)} vs {len(larger)}:\n{describe(larger)}"
+
+
+def test_results_page_is_served_from_its_cache_until_a_write_commits(
+    make_db: Callable[[Size], Dataset], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reruns reuse the cached figures; a decision recorded in another session (or replica) is shown on
+    the next rerun without a refresh, because the posting's latest audit event is part of the key."""
+    import pages
+    from sqlmodel import select
+
+    from app_pages import _common as common
+    from tracker.i18n import t
+    from tracker.models import Candidate, DecisionOutcome
+    from tracker.services import decisions
+
+    dataset = make_db(SMALL)
+    monkeypatch.setenv("TRACKER_DATABASE_URL", dataset.url)
+    at = pages.merit_session(dataset, dataset.merit_posting_id)
+    cached = statements_of_one_rerun(monkeypatch, at, dataset)
+    assert len(statements_of_one_rerun(monkeypatch, at, dataset)) == len(cached)
+
+    engine = get_engine(dataset.url)
+    with write_session(engine) as session:
+        manager = load_actor(session, dataset.manager_id)
+        first = session.exec(select(Candidate.id).where(Candidate.posting_id == dataset.merit_posting_id)).first()
+        assert first is not None
+        decisions.record_decision(
+            session, manager, candidate_id=first, outcome=DecisionOutcome.qualified, rationale="Met every essential."
+        )
+    fresh = statements_of_one_rerun(monkeypatch, at, dataset)
+    assert len(fresh) > len(cached), "the committed write must make the page recompute"
+    qualified = t(common.OUTCOME_LABELS[DecisionOutcome.qualified], "en")
+    assert qualified in at.dataframe[0].value[t("Decision", "en")].tolist()
+    assert len(statements_of_one_rerun(monkeypatch, at, dataset)) == len(cached), "and then serve it from the cache"

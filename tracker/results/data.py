@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from tracker.models import (
+    AuditEvent,
     Candidate,
     Consensus,
     Criterion,
@@ -178,6 +179,18 @@ def load_posting_frames(
     asked (reports, raw-score exports): no figure needs them and they are the bulk of the data.
     """
     return _load(session, actor, posting_id, candidate_ids, full=True, notes=notes)
+
+
+def latest_change(session: Session, actor: Actor, *, posting_id: int) -> str:
+    """When anything about the posting last changed, as text: a cache key for its results.
+
+    Every service write records an audit event naming the posting in the same transaction, so this
+    moves exactly when a write that could change the results commits, whichever process or replica
+    made it. One index search (``ix_audit_event_posting_at``), whatever the size of the trail.
+    """
+    require_results_access(session, actor, posting_id)
+    latest = session.execute(select(func.max(AuditEvent.at)).where(AuditEvent.posting_id == posting_id)).scalar_one()
+    return "" if latest is None else str(latest)
 
 
 def load_merit_frames(session: Session, actor: Actor, *, posting_id: int) -> PostingFrames:
