@@ -78,7 +78,7 @@ def _cell(value: Any) -> str:
 
 def run(quick: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
-    repeats = 5 if quick else 10
+    repeats = 5 if quick else 20
     figures: list[dict[str, Any]] = []
     tables: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="tracker-scaling-") as folder:
