@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser.helpers import UI_TIMEOUT_MS
+from browser.helpers import open_page
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "artifacts"
@@ -164,13 +164,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, app_server: AppServer) -> Iterator[Any]:
-    context = browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 900}, locale="en-CA")
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    page = context.new_page()
-    try:
+    with open_page(browser, app_server.url) as page:
         yield page
-    finally:
-        context.close()
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tracker.i18n import t
@@ -32,3 +34,14 @@ def sign_in(page: Any, email: str, password: str, *, lang: str = "en") -> None:
 def fill(page: Any, label: str, value: str) -> None:
     """Type into the text input labelled ``label`` (exactly: "Password" is not "Show password")."""
     page.get_by_role("textbox", name=label, exact=True).fill(value)
+
+
+@contextmanager
+def open_page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A page in a fresh browser context (its own cookies and Streamlit session) against ``base_url``."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900}, locale="en-CA")
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from browser.conftest import ARTIFACTS, PROJECT_ROOT, AppServer, _stop, _wait_healthy, free_port
-from browser.helpers import UI_TIMEOUT_MS
+from browser.helpers import open_page
 from browser.journey_helpers import level_labels, rate_and_note, read_box, reload_and_sign_in, sign_in_at
 from factories import DEFAULT_PASSWORD, make_declaration, make_panel, make_posting, make_user
 from sqlmodel import select
@@ -77,13 +77,8 @@ def own_server(browser_db: str) -> Iterator[RestartableServer]:
 
 @pytest.fixture
 def own_page(browser: Any, own_server: RestartableServer) -> Iterator[Any]:
-    context = browser.new_context(base_url=own_server.url, viewport={"width": 1280, "height": 900}, locale="en-CA")
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    page = context.new_page()
-    try:
+    with open_page(browser, own_server.url) as page:
         yield page
-    finally:
-        context.close()
 
 
 def test_half_filled_scorecard_survives_a_reload_and_a_server_restart(
