@@ -92,6 +92,23 @@ def choose_posting(summaries: list[PostingSummary], *, key: str) -> PostingSumma
     return by_id[chosen]
 
 
+def choose_managed_posting(actor: Actor, *, key: str, empty_message: str) -> PostingSummary:
+    """The posting picker of the set-up pages: the actor's managed postings, or ``empty_message`` and a
+    link to the Postings page (then the page stops) when there is none yet."""
+    from tracker.services import postings
+
+    _ = frame.translator()
+    summaries = frame.service_call(postings.list_postings, actor)
+    if summaries is None:
+        st.stop()
+    managed = managed_postings(actor, summaries)
+    if not managed:
+        st.info(empty_message)
+        st.page_link("app_pages/postings.py", label=_("Postings"), icon=":material/description:")
+        st.stop()
+    return choose_posting(managed, key=key)
+
+
 def format_date(value: date | None) -> str:
     return value.isoformat() if value else "—"
 

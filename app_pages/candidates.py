@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app_pages import _common as common
 from app_pages import frame
 from tracker.models import CandidateStatus, DecisionOutcome, Lang, Role
-from tracker.services import ConflictError, accounts, candidates, decisions, panels, postings
+from tracker.services import ConflictError, accounts, candidates, decisions, panels
 from tracker.services.actor import Actor
 from tracker.services.decisions import DecisionPublic
 
@@ -34,15 +34,7 @@ def delete_candidate(session: Session, actor: Actor, *, candidate_id: int) -> bo
     return True
 
 
-summaries = frame.service_call(postings.list_postings, actor)
-if summaries is None:
-    st.stop()
-managed = common.managed_postings(actor, summaries)
-if not managed:
-    st.info(_("No posting to set up yet: import one on the Postings page."))
-    st.page_link("app_pages/postings.py", label=_("Postings"), icon=":material/description:")
-    st.stop()
-selected = common.choose_posting(managed, key="candidates_posting")
+selected = common.choose_managed_posting(actor, key="candidates_posting", empty_message=_("No posting to set up yet: import one on the Postings page."))
 people = frame.service_call(candidates.list_candidates, actor, posting_id=selected.id)
 if people is None:
     st.stop()

@@ -27,15 +27,7 @@ _ = frame.translator()
 st.title(_("Rubric"))
 CONFLICT = {ConflictError: _("Someone else changed this rubric after you opened it. Reload the page to see their change, then make yours again.")}
 
-summaries = frame.service_call(postings.list_postings, actor)
-if summaries is None:
-    st.stop()
-managed = common.managed_postings(actor, summaries)
-if not managed:
-    st.info(_("No posting to review yet: import one on the Postings page."))
-    st.page_link("app_pages/postings.py", label=_("Postings"), icon=":material/description:")
-    st.stop()
-selected = common.choose_posting(managed, key="rubric_posting")
+selected = common.choose_managed_posting(actor, key="rubric_posting", empty_message=_("No posting to review yet: import one on the Postings page."))
 view = frame.service_call(rubrics.current_rubric, actor, posting_id=selected.id)
 if view is None:
     st.stop()
