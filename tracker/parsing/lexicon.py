@@ -39,11 +39,31 @@ OTHER = "other"
 # Inclusive French forms: évalué(e), candidat(e)s, un(e), chef·fe, concepteur·rice, candidat·e·s.
 _INCLUSIVE_PARENS = re.compile(r"\((?:e|es|s|ne|nes|le|les|se|ses|euse|euses|rice|rices|trice|trices|ice|fe|x)\)", re.I)
 _INCLUSIVE_DOT = re.compile(r"[·⋅•∙](?:[^\W\d_]{1,6})?")
+# The same endings written with a period, hyphen or slash (candidat.e.s, excellent-e, candidat/e): only
+# the known endings, only right after a lower-case letter, so "Canada.Les" and "e-mail" are left alone.
+_INCLUSIVE_MARK = re.compile(
+    r"(?<=[a-zàâçéèêëîïôûùüÿœ])[./-](?:e|es|s|ne|nes|le|les|se|ses|euse|euses|rice|rices|trice|trices|fe)"
+    r"(?![^\W\d_])"
+)
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
+# Merit-criteria category headings, alone or joined ("Education & Experience", "Skills and abilities",
+# "Formation et expérience"): only as the whole heading, so "Your experience at NDS" is not one.
+_CATEGORY_WORD = (
+    r"(?:(?:professional|technical|personal|work|relevant|essential|required|key|core|general|specific"
+    r"|professionnelles?|techniques?|personnelles?|essentielles?|requises?|pertinentes?) )?"
+    r"(?:education|experience|experiences|knowledge|skills?|abilities|ability|attributes|suitability|competencies"
+    r"|qualities|credentials|certifications?|training|behaviours?|behaviors?"
+    r"|formation|etudes|scolarite|connaissances?|competences|capacites|aptitudes|qualites|attributs|savoir etre)"
+    r"(?: (?:professionnelles?|techniques?|personnelles?|essentielles?|requises?|pertinentes?))?"
+)
+_CATEGORY = rf"^{_CATEGORY_WORD}(?:(?: and| et| ou| or)? {_CATEGORY_WORD})*$"
+
 _WHO = r"(?:someone|somebody|a person|people|persons|an individual|individuals|a candidate|candidates)"
-_FR_SEEK = r"(?:a la recherche d |recherchons |cherchons )(?:une |un |d une )?personne"
+_FR_SEEK = r"(?:a la recherche d |recherchons |cherchons )(?:une |un |d une )?(?:personne|quelqu un)"
+# "Le candidat (ou la candidate)", "Le ou la candidat(e)" without a quality word (idéal, excellent).
+_FR_PLAIN_CANDIDATE = r"(?:le |la |le ou la |la ou le )candidate?s?(?: ou (?:la|une) candidate)?"
 
 _PATTERNS: dict[str, tuple[str, ...]] = {
     ASSESSMENT: (
@@ -85,6 +105,14 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"un plus",
         r"souhaitee?s?",
         r"souhaitables?",
+        # "Priority will be given to candidates who…" ranks, it does not screen out: an asset.
+        r"priority(?: [a-z]+){0,3}? (?:will|may|could|shall|would) be given",
+        r"(?:la )?priorite(?: [a-z]+){0,3}? (?:sera|pourra etre|pourrait etre|peut etre|est) (?:accordee|donnee)",
+        # "Able to learn" (Terraform, Django): things the person may pick up on the job.
+        r"^(?:things )?(?:you are |you re |you ll be |you will be )?able to learn",
+        r"(?:can|could) be learn(?:ed|t) on the job",
+        r"^a apprendre",
+        r"(?:peut|pourra|pourrez) (?:etre )?(?:apprendre|appris) (?:en cours d emploi|au travail|sur le tas)",
     ),
     QUALIFICATIONS: (
         # English
@@ -116,6 +144,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"what you (?:ll |will )?(?:need|bring|have)",
         r"(?:about you|who you are|you have|you bring|you should have|you are)",
         r"knowledge(?: skills)? and (?:skills|experience|abilities)",
+        _CATEGORY,
         # French
         r"ce que nous (?:re)?cherchons",
         r"qui nous (?:re)?cherchons",
@@ -134,6 +163,8 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"exigences(?: du poste)?",
         r"(?:qualifications|competences|aptitudes|qualites)(?: requises| recherchees| essentielles| et experience)?",
         r"capacites essentielles",
+        r"criteres (?:essentiels|obligatoires|requis)",
+        r"(?:la personne|le candidat|la candidate) (?:retenue?|selectionnee?|choisie?)",
         r"(?:vous avez|vous possedez|a propos de vous|qui etes vous)",
         r"ce que vous (?:apportez|apporterez|offrez)",
         r"qu il (?:nous |vous )?faut",
@@ -144,6 +175,10 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     SEEKING: (
         r"you (?:will|ll) be able to",
+        r"^(?:the )?candidates? (?:will be able to|is able to|are able to)",
+        _FR_PLAIN_CANDIDATE + r" (?:est|sont|sera|seront) (?:capables?|en mesure)(?: de| d)?",
+        r"vous (?:serez|etes) (?:capables?|en mesure)(?: de| d)?$",
+        r"vous pourrez$",
         _FR_SEEK + r" qui(?: sait| saura| peut| pourra| possede| a)?",
     ),
     DUTIES: (
@@ -193,7 +228,6 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"work (?:from )?anywhere|travaillez de partout",
         r"(?:vaccination|covid)",
         r"(?:accommodation|mesures d adaptation)",
-        r"able to learn|a apprendre",
         r"(?:why join|pourquoi)",
         r"(?:our|nos) (?:values|valeurs|team|equipe)",
         r"(?:at cds we|au snc nous)",
@@ -211,16 +245,29 @@ _COMPILED: tuple[_Compiled, ...] = tuple(
     _Compiled(role, re.compile(rf"\b(?:{pattern})\b")) for role, patterns in _PATTERNS.items() for pattern in patterns
 )
 
-# Explicit "this one is an asset" wording inside an item of an essential list.
+# Explicit "this one is an asset" wording inside an item of an essential list (on the folded text).
 _INLINE_ASSET = (
     re.compile(
         r"\b(?:would be|would also be|is|are|will be|be considered|considered|considere|consideree|consideres"
-        r"|serait|seraient|est|sont|constitue|constituent|sera|seront)"
+        r"|serait|seraient|est|sont|constitue|constituent|constituerait|constitueraient|sera|seront|represente"
+        r"|representerait)"
         r" (?:comme |as )?(?:an? |un |une |des )?(?:[a-z]+ )?(?:asset|assets|atout|atouts|plus|bonus)\b"
     ),
-    re.compile(r"(?:^|\s)(?:a plus|un plus|nice to have|an asset|un atout)\s*$"),
+    re.compile(r"(?:^|\s)(?:a plus|un plus|nice to have|an asset|un atout|a bonus)\s*$"),
+    # "Priority will be given to candidates who…", "La priorité sera accordée aux candidat·e·s qui…" (not
+    # "Preference will be given to Canadian citizens": the statutory preference is not a criterion).
+    re.compile(r"\bpriority(?: [a-z]+){0,3}? (?:will|may|could|shall|would) be given\b"),
+    re.compile(r"\bpriorite(?: [a-z]+){0,3}? (?:sera|pourra etre|pourrait etre|peut etre|est) (?:accordee|donnee)\b"),
 )
-_ASSET_IN_PARENS = re.compile(r"\(\s*(?:an? |un )?(?:asset|atout)\s*\)", re.I)
+# An item labelled as an asset at its start ("Bonus: …", "Nice to have – …", "Atout : …") or in
+# parentheses anywhere ("(asset)", "(bonus)", "(un atout)"); read on the raw text, since the label needs
+# its colon or dash (so "Asset management experience" stays essential).
+_ASSET_LABEL = re.compile(
+    r"^\W*(?:an? |un )?(?:assets?|bonus|nice[ -]to[ -]haves?|a plus|atouts?|un plus)\s*(?:[:：]|\s[–—-]\s)", re.I
+)
+_ASSET_IN_PARENS = re.compile(
+    r"\(\s*(?:an? |un )?(?:assets?|atouts?|bonus|nice[ -]to[ -]have|a plus|un plus)\s*\)", re.I
+)
 
 
 def normalize(text: str) -> str:
@@ -228,6 +275,7 @@ def normalize(text: str) -> str:
     folded = unicodedata.normalize("NFKC", html.unescape(text))
     folded = _INCLUSIVE_PARENS.sub("", folded)
     folded = _INCLUSIVE_DOT.sub("", folded)
+    folded = _INCLUSIVE_MARK.sub("", _INCLUSIVE_MARK.sub("", folded))
     folded = unicodedata.normalize("NFKD", folded.casefold())
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", folded).strip()
@@ -265,7 +313,7 @@ def classify(heading: str) -> str | None:
 
 def marks_asset(item_text: str) -> bool:
     """True when an item of an essential list says itself that it is only an asset ("... would be an asset")."""
-    if _ASSET_IN_PARENS.search(item_text):
+    if _ASSET_IN_PARENS.search(item_text) or _ASSET_LABEL.match(item_text):
         return True
     folded = normalize(item_text)
     return any(pattern.search(folded) for pattern in _INLINE_ASSET)

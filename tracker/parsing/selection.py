@@ -58,22 +58,42 @@ def _lend_to_lead_ins(raw: list[RawSection], roles: list[str | None]) -> None:
             roles[i + 1] = roles[i]
 
 
+# The roles a criteria heading's sub-sections may carry without ending it: "## What we're looking for"
+# then "**Must haves**", "**Bonus**", "**Attributes**" is one rubric; "We'll evaluate you based on:"
+# then "Essential criteria:", "Asset criteria:" is one assessment.
+_CHAINS = {
+    lexicon.ASSESSMENT: frozenset({lexicon.ASSESSMENT, lexicon.QUALIFICATIONS, lexicon.ASSETS}),
+    lexicon.QUALIFICATIONS: frozenset({lexicon.QUALIFICATIONS, lexicon.ASSETS}),
+}
+
+
 def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None:
-    """Rule 2, and its ordinary case: Markdown sub-headings without a role take their parent's role."""
-    for i, section in enumerate(raw):
-        role = roles[i]
+    """Rule 2: sub-sections without a role take their parent's role; an assessment claims its sub-lists.
+
+    Parents are visited last to first, so the innermost heading decides ("### Assets" then "#### Languages"
+    is assets although "## Qualifications" is above both). Sub-sections whose own role fits the parent's
+    (``_CHAINS``) do not end it: the parent's role passes over them to the untitled ones after them, and an
+    assessment turns its qualification sub-lists into assessment lists (asset ones stay assets).
+    """
+    for i in range(len(raw) - 1, -1, -1):
+        section, role = raw[i], roles[i]
         if role in (None, lexicon.OTHER):
             continue
         empty = not section.items
         if not empty and section.kind != "heading":
             continue
+        chain = _CHAINS.get(role, frozenset({role}))
         for j in range(i + 1, len(raw)):
             follower = raw[j]
-            if roles[j] is not None:
-                break
             same_or_higher = (
                 section.kind == "heading" and follower.kind == "heading" and follower.level <= section.level
             )
+            if roles[j] is not None:
+                if roles[j] not in chain or same_or_higher:
+                    break
+                if role == lexicon.ASSESSMENT and roles[j] == lexicon.QUALIFICATIONS:
+                    roles[j] = lexicon.ASSESSMENT
+                continue
             if same_or_higher and not (empty and follower.items):
                 break
             if not follower.items:
