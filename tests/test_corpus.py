@@ -42,7 +42,7 @@ EXPECTED_KINDS = [
     ("en/director-of-digital-practice.md", "eeeee"),
     ("en/director-of-platform.md", "eeeeeeeee"),
     ("en/director-of-talent-and-internal-operations.md", "eeeeeeee"),
-    ("en/diversity-equity-inclusion-program-manager.md", "eeeeeeeeeeeeee"),
+    ("en/diversity-equity-inclusion-program-manager.md", "eeeeeee"),
     ("en/english-to-french-translator-content-coordinator.md", "ee"),
     ("en/executive-assistant---chief-operating-officer.md", "eeeeeeeea"),
     ("en/executive-assistant-to-the-chief-operating-officer.md", "eeeeeeeea"),

@@ -37,6 +37,19 @@ RUBRICS = [
     ("en/indented-sublist.md", "eee", "What we’re looking for"),
     ("en/setext-and-quote.md", "eea", "Qualifications"),
     ("fr/dash-paragraphs.md", "eee", "Ce poste est fait pour vous si :"),
+    # issue #15: one fixture per class of miss, in both languages
+    ("en/assessment-subheadings.md", "eeeaa", "Essential criteria:"),
+    ("fr/evaluation-sous-titres.md", "eeeaa", "Critères essentiels :"),
+    ("en/qualification-subsections.md", "eeeeeeea", "Education & Experience"),
+    ("fr/qualites-sous-sections.md", "eeeeeeea", "Études et expérience"),
+    ("en/must-have-able-to-learn.md", "eeaaa", "Must Haves"),
+    ("en/asset-cues.md", "eeaaaa", "You’ll fit right in if:"),
+    ("fr/atouts-dans-les-items.md", "eeaaaa", "Ce poste est fait pour vous si :"),
+    ("en/abilities-duties.md", "ee", "What we’re looking for"),
+    ("fr/saura-et-exigences.md", "ee", "Un(e) excellent(e) candidat(e) pourra :"),
+    ("fr/capable-de-et-candidate.md", "eee", "Vous êtes un excellent candidat ou une excellente candidate si :"),
+    ("en/duties-under-qualifications.md", "eee", "An excellent candidate will be able to:"),
+    ("fr/inclusive-espaces.md", "eea", "Un.e excellent.e candidat.e saura :"),
 ]
 
 
@@ -152,6 +165,85 @@ def test_sub_headings_without_role_take_their_parents_role() -> None:
         ("essential", "Leading teams", "Experience"),
         ("asset", "A third language", "Asset qualifications"),
     ]
+
+
+@pytest.mark.parametrize("fixture", ["en/assessment-subheadings.md", "fr/evaluation-sous-titres.md"])
+def test_assessment_heading_with_prose_claims_its_essential_and_asset_sub_lists(fixture: str) -> None:
+    posting = parse_fixture(fixture)
+    roles = [(s.role, len(s.items)) for s in posting.sections if s.items]
+    assert roles[-3:-1] == [("assessment", 3), ("assets", 2)] or roles[-2:] == [("assessment", 3), ("assets", 2)]
+    # the later "What we're looking for" list is a list of its own, left out because an assessment exists
+    assert all(c.section != "What we’re looking for" for c in posting.criteria)
+    assert not posting.warnings
+
+
+@pytest.mark.parametrize("fixture", ["en/qualification-subsections.md", "fr/qualites-sous-sections.md"])
+def test_every_qualification_sub_section_is_in_the_rubric_with_its_kind(fixture: str) -> None:
+    posting = parse_fixture(fixture)
+    by_section: dict[str, str] = {}
+    for criterion in posting.criteria:
+        by_section[criterion.section] = by_section.get(criterion.section, "") + criterion.kind[0]
+    assert list(by_section.values()) == ["ee", "e", "ee", "ee", "a"]
+    offered = next(s for s in posting.sections if s.heading.startswith(("What we offer", "Ce que nous offrons")))
+    assert offered.role is None and all(c.section != offered.heading for c in posting.criteria)
+
+
+def test_must_have_nice_to_have_and_able_to_learn_sub_headings() -> None:
+    posting = parse_fixture("en/must-have-able-to-learn.md")
+    assert [(c.kind, c.section) for c in posting.criteria] == [
+        ("essential", "Must Haves"),
+        ("essential", "Must Haves"),
+        ("asset", "Nice to have"),
+        ("asset", "Able to Learn"),
+        ("asset", "Able to Learn"),
+    ]
+
+
+@pytest.mark.parametrize("fixture", ["en/asset-cues.md", "fr/atouts-dans-les-items.md"])
+def test_asset_cues_in_items_and_headings(fixture: str) -> None:
+    posting = parse_fixture(fixture)
+    kinds = [(c.kind, c.text.split()[0]) for c in posting.criteria]
+    assert [kind for kind, _ in kinds] == ["essential", "essential", "asset", "asset", "asset", "asset"]
+    assert posting.criteria[-1].section in ("It would be nice to have:", "Un atout :")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "abilities", "rubric"),
+    [
+        ("en/abilities-duties.md", "You will be able to:", "What we’re looking for"),
+        (
+            "fr/saura-et-exigences.md",
+            "Nous recherchons une personne qui saura :",
+            "Un(e) excellent(e) candidat(e) pourra :",
+        ),
+        (
+            "fr/capable-de-et-candidate.md",
+            "Le candidat ou la candidate est capable de :",
+            "Vous êtes un excellent candidat ou une excellente candidate si :",
+        ),
+        ("en/duties-under-qualifications.md", "What we’re looking for:", "An excellent candidate will be able to:"),
+    ],
+)
+def test_duties_phrased_as_abilities_next_to_qualifications_are_duties(
+    fixture: str, abilities: str, rubric: str
+) -> None:
+    posting = parse_fixture(fixture)
+    roles = {s.heading: s.role for s in posting.sections}
+    assert roles[abilities] == "duties"
+    assert {c.section for c in posting.criteria} == {rubric}
+
+
+def test_abilities_list_alone_is_the_rubric() -> None:
+    posting = parse_text(
+        "---\ntitle: T\n---\n## Le candidat ou la candidate est capable de :\n\n- cartographier\n- animer\n"
+    )
+    assert [c.text for c in posting.criteria] == ["cartographier", "animer"]
+    assert not posting.warnings
+
+
+def test_duty_phrased_list_is_kept_when_it_is_the_only_list() -> None:
+    posting = parse_text("---\ntitle: T\n---\nWhat we’re looking for:\n\n- You will run sessions\n- You will report\n")
+    assert [c.kind for c in posting.criteria] == ["essential", "essential"]
 
 
 def test_lead_in_after_a_full_list_is_not_claimed() -> None:

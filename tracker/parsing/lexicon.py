@@ -179,7 +179,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         _FR_PLAIN_CANDIDATE + r" (?:est|sont|sera|seront) (?:capables?|en mesure)(?: de| d)?",
         r"vous (?:serez|etes) (?:capables?|en mesure)(?: de| d)?$",
         r"vous pourrez$",
-        _FR_SEEK + r" qui(?: sait| saura| peut| pourra| possede| a)?",
+        _FR_SEEK + r" (?:qui(?: sait| saura| peut| pourra| possede| a)?|capable|en mesure)",
     ),
     DUTIES: (
         # English
@@ -279,6 +279,37 @@ def normalize(text: str) -> str:
     folded = unicodedata.normalize("NFKD", folded.casefold())
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", folded).strip()
+
+
+# Words that make a heading a sentence about people ("What we're looking for", "An excellent candidate
+# will") rather than a label for a sub-list ("Essential criteria", "Education & Experience", "Must haves").
+_SENTENCE_WORDS = frozenset(
+    (  # noqa: SIM905 - a word list reads better as one string
+        "we us our ours you your yours they their it if who will ll re ve d candidate candidates applicant"
+        " applicants person people someone nous notre nos vous votre vos qui si candidat candidats personne"
+        " on ils elles"
+    ).split()
+)
+LABEL_MAX_WORDS = 6
+
+
+def is_label(heading: str) -> bool:
+    """True for a short noun-phrase heading that names a sub-list rather than addressing the reader."""
+    words = normalize(heading).split()
+    return 0 < len(words) <= LABEL_MAX_WORDS and _SENTENCE_WORDS.isdisjoint(words)
+
+
+# An item phrased as a duty: "You will deliver…", "You'll partner with…", "Vous dirigerez…", "Vous allez…";
+# not "You will be / have / bring" or "Vous serez / aurez / saurez / pourrez", which describe the person.
+_DUTY_ITEM = re.compile(
+    r"^(?:you will|you ll) (?!be |have |bring |need |enjoy |thrive |possess |demonstrate )[a-z]"
+    r"|^vous (?:allez|devrez|(?!serez|aurez|saurez|pourrez)[a-z]+(?:erez|irez|drez))\b"
+)
+
+
+def announces_duty(item_text: str) -> bool:
+    """True when a list item says what the person will do rather than what they are or have."""
+    return bool(_DUTY_ITEM.match(normalize(item_text)))
 
 
 def last_sentence(text: str) -> str:

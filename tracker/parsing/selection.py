@@ -12,6 +12,8 @@ Resolution of section roles, in order (docs/parsing.md has the examples from rea
    "## Designers"), stopping at the next section with a role or an empty section.
 3. **"Looking for a person who".** The ``seeking`` role means qualifications when the posting has no
    other qualifications list, and duties when it has one.
+4. **Duties under a qualifications heading.** A qualifications list whose items are mostly phrased as
+   duties ("You will deliver…", "Vous dirigerez…") is duties when another qualifications list remains.
 
 Choice of the rubric: the assessment sections' items (essential) when there are any, together with
 asset sections (asset); otherwise the qualifications sections (essential) with the asset sections
@@ -42,7 +44,30 @@ def resolve_sections(raw: list[RawSection]) -> list[Section]:
             role = None
         items = [SectionItem(text, item.line) for item in section.items if (text := item_text(item))]
         public.append(Section(index, section.heading, section.level, role, section.line, items))
+    _demote_duty_lists(public)
     return public
+
+
+def _demote_duty_lists(sections: list[Section]) -> None:
+    """Rule 4: a qualifications list written as duties ("You will deliver…") beside a real one is duties.
+
+    "What we're looking for: You will help initiate…; You will use data…" next to "An excellent candidate
+    will be able to:" is what the person will do, the second list what they are assessed on. Only when
+    at least two thirds of the list's items (and at least two) are phrased so, and another qualifications
+    or assessment list that is not phrased so remains: a posting's only list is never demoted.
+    """
+    candidates = [s for s in sections if s.role in (lexicon.QUALIFICATIONS, lexicon.ASSESSMENT) and s.items]
+    if len(candidates) < 2:
+        return
+    duty_like = []
+    for section in candidates:
+        phrased = sum(lexicon.announces_duty(item.text) for item in section.items)
+        if phrased >= 2 and 3 * phrased >= 2 * len(section.items):
+            duty_like.append(section)
+    if not duty_like or len(duty_like) == len(candidates):
+        return
+    for section in duty_like:
+        section.role = lexicon.DUTIES
 
 
 def _lend_to_lead_ins(raw: list[RawSection], roles: list[str | None]) -> None:
@@ -72,8 +97,9 @@ def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None
 
     Parents are visited last to first, so the innermost heading decides ("### Assets" then "#### Languages"
     is assets although "## Qualifications" is above both). Sub-sections whose own role fits the parent's
-    (``_CHAINS``) do not end it: the parent's role passes over them to the untitled ones after them, and an
-    assessment turns its qualification sub-lists into assessment lists (asset ones stay assets).
+    (``_CHAINS``) and that are labels ("Essential criteria", "Must haves", any assets heading; not "What
+    we're looking for") do not end it: the parent's role passes over them to the untitled ones after them,
+    and an assessment turns its qualification sub-lists into assessment lists (asset ones stay assets).
     """
     for i in range(len(raw) - 1, -1, -1):
         section, role = raw[i], roles[i]
@@ -91,6 +117,8 @@ def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None
             if roles[j] is not None:
                 if roles[j] not in chain or same_or_higher:
                     break
+                if roles[j] != lexicon.ASSETS and not lexicon.is_label(follower.heading):
+                    break  # "What we're looking for:" after an assessment is a list of its own, not a sub-list
                 if role == lexicon.ASSESSMENT and roles[j] == lexicon.QUALIFICATIONS:
                     roles[j] = lexicon.ASSESSMENT
                 continue
