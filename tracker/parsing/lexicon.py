@@ -56,7 +56,8 @@ _CATEGORY_WORD = (
     r"(?:education|experience|experiences|knowledge|skills?|abilities|ability|attributes|suitability|competencies"
     r"|qualities|credentials|certifications?|training|behaviours?|behaviors?"
     r"|formation|etudes|scolarite|connaissances?|competences|capacites|aptitudes|qualites|attributs|savoir etre)"
-    r"(?: (?:professionnelles?|techniques?|personnelles?|essentielles?|requises?|pertinentes?))?"
+    r"(?: (?:professionnelles?|techniques?|personnelles?|essentielles?|requises?|pertinentes?|obligatoires?"
+    r"|essential|required|mandatory))?"
 )
 _CATEGORY = rf"^{_CATEGORY_WORD}(?:(?: and| et| ou| or)? {_CATEGORY_WORD})*$"
 
@@ -110,7 +111,8 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:la )?priorite(?: [a-z]+){0,3}? (?:sera|pourra etre|pourrait etre|peut etre|est) (?:accordee|donnee)",
         # "Able to learn" (Terraform, Django): things the person may pick up on the job.
         r"^(?:things )?(?:you are |you re |you ll be |you will be )?able to learn",
-        r"(?:can|could) be learn(?:ed|t) on the job",
+        r"(?:can|could) (?:be )?learn(?:ed|t)? on the job",
+        r"we (?:can|will|ll) teach you",
         r"^a apprendre",
         r"(?:peut|pourra|pourrez) (?:etre )?(?:apprendre|appris) (?:en cours d emploi|au travail|sur le tas)",
     ),
@@ -145,6 +147,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:about you|who you are|you have|you bring|you should have|you are)",
         r"knowledge(?: skills)? and (?:skills|experience|abilities)",
         _CATEGORY,
+        r"^(?:essential|mandatory|essentiels?|essentielles?)$",
         # French
         r"ce que nous (?:re)?cherchons",
         r"qui nous (?:re)?cherchons",
@@ -254,6 +257,9 @@ _INLINE_ASSET = (
         r" (?:comme |as )?(?:an? |un |une |des )?(?:[a-z]+ )?(?:asset|assets|atout|atouts|plus|bonus)\b"
     ),
     re.compile(r"(?:^|\s)(?:a plus|un plus|nice to have|an asset|un atout|a bonus)\s*$"),
+    re.compile(r"^(?:bonus|extra points?) (?:if|for)\b"),
+    re.compile(r"\b(?:would be|is|are|will be) (?:highly |strongly )?(?:desirable|preferred)\b"),
+    re.compile(r"\b(?:est|serait|sont|seraient|sera|seront) (?:tres |fortement )?(?:souhaitables?|appreciee?s?)\b"),
     # "Priority will be given to candidates who…", "La priorité sera accordée aux candidat·e·s qui…" (not
     # "Preference will be given to Canadian citizens": the statutory preference is not a criterion).
     re.compile(r"\bpriority(?: [a-z]+){0,3}? (?:will|may|could|shall|would) be given\b"),
@@ -266,7 +272,7 @@ _ASSET_LABEL = re.compile(
     r"^\W*(?:an? |un )?(?:assets?|bonus|nice[ -]to[ -]haves?|a plus|atouts?|un plus)\s*(?:[:：]|\s[–—-]\s)", re.I
 )
 _ASSET_IN_PARENS = re.compile(
-    r"\(\s*(?:an? |un )?(?:assets?|atouts?|bonus|nice[ -]to[ -]have|a plus|un plus)\s*\)", re.I
+    r"[(\[]\s*(?:an? |un )?(?:assets?|atouts?|bonus|nice[ -]to[ -]have|a plus|un plus)\s*[)\]]", re.I
 )
 
 

@@ -33,6 +33,7 @@ class RawSection:
     role: str | None
     items: list[Item] = field(default_factory=list)
     content_blocks: int = 0  # paragraphs and lists under the heading (for adjacency rules)
+    label: bool = False  # a bold-only noun phrase ("**Leadership**"): a sub-heading, not a lead-in sentence
 
 
 def build_sections(blocks: list[Block]) -> list[RawSection]:
@@ -42,7 +43,9 @@ def build_sections(blocks: list[Block]) -> list[RawSection]:
         if block.kind == "heading":
             sections.append(RawSection(block.text, block.level, block.line, "heading", lexicon.classify(block.text)))
         elif block.kind == "paragraph" and _is_lead_in(block, following):
-            sections.append(RawSection(block.text, PSEUDO_LEVEL, block.line, "lead", lexicon.classify(block.text)))
+            label = block.bold_only and lexicon.is_label(block.text)
+            role = lexicon.classify(block.text)
+            sections.append(RawSection(block.text, PSEUDO_LEVEL, block.line, "lead", role, label=label))
         elif block.kind == "list":
             if not sections:
                 sections.append(RawSection("", 0, block.line, "preamble", None))

@@ -128,8 +128,8 @@ def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None
                 if empty:
                     break
                 continue
-            if not empty and follower.kind != "heading":
-                break  # a lead-in after a full list starts something else ("What we offer:")
+            if not empty and follower.kind != "heading" and not follower.label:
+                break  # a lead-in after a full list starts something else ("Location:"), a bold label does not
             roles[j] = role
 
 
