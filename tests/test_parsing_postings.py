@@ -246,6 +246,18 @@ def test_duty_phrased_list_is_kept_when_it_is_the_only_list() -> None:
     assert [c.kind for c in posting.criteria] == ["essential", "essential"]
 
 
+def test_bold_labels_after_a_full_list_stay_in_the_rubric() -> None:
+    posting = parse_text(
+        "---\ntitle: T\n---\n## What we’re looking for\n\n- general\n\n**Leadership**\n\n- Leads\n\n"
+        "**Bonus**\n\n- Speaks Inuktitut\n\n## What we offer\n\n- Pension\n"
+    )
+    assert [(c.kind, c.text) for c in posting.criteria] == [
+        ("essential", "general"),
+        ("essential", "Leads"),
+        ("asset", "Speaks Inuktitut"),
+    ]
+
+
 def test_lead_in_after_a_full_list_is_not_claimed() -> None:
     posting = parse_text(
         "---\ntitle: T\n---\n## What we’re looking for\n\n- general\n\n### Technical skills\n\n- Python\n\n"
