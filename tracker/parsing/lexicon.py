@@ -244,9 +244,18 @@ class _Compiled:
     regex: re.Pattern[str]
 
 
+_LENGTH_ROLES = (QUALIFICATIONS, DUTIES, SEEKING)  # compared by the length of their longest matching phrase
 _COMPILED: tuple[_Compiled, ...] = tuple(
-    _Compiled(role, re.compile(rf"\b(?:{pattern})\b")) for role, patterns in _PATTERNS.items() for pattern in patterns
+    _Compiled(role, re.compile(rf"\b(?:{pattern})\b"))
+    for role, patterns in _PATTERNS.items()
+    if role in _LENGTH_ROLES
+    for pattern in patterns
 )
+# Decisive roles and ``other`` only need to know whether any phrase matches: one alternation each.
+_ANY: dict[str, re.Pattern[str]] = {
+    role: re.compile("|".join(rf"\b(?:{pattern})\b" for pattern in _PATTERNS[role]))
+    for role in (ASSESSMENT, ASSETS, OTHER)
+}
 
 # Explicit "this one is an asset" wording inside an item of an essential list (on the folded text).
 _INLINE_ASSET = (
@@ -268,6 +277,7 @@ _INLINE_ASSET = (
 # An item labelled as an asset at its start ("Bonus: …", "Nice to have – …", "Atout : …") or in
 # parentheses anywhere ("(asset)", "(bonus)", "(un atout)"); read on the raw text, since the label needs
 # its colon or dash (so "Asset management experience" stays essential).
+_INLINE_ASSET_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in _INLINE_ASSET))
 _ASSET_LABEL = re.compile(
     r"^\W*(?:an? |un )?(?:assets?|bonus|nice[ -]to[ -]haves?|a plus|atouts?|un plus)\s*(?:[:：]|\s[–—-]\s)", re.I
 )
@@ -283,7 +293,8 @@ def normalize(text: str) -> str:
     folded = _INCLUSIVE_DOT.sub("", folded)
     folded = _INCLUSIVE_MARK.sub("", _INCLUSIVE_MARK.sub("", folded))
     folded = unicodedata.normalize("NFKD", folded.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    if not folded.isascii():
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", folded).strip()
 
 
@@ -329,6 +340,9 @@ def classify(heading: str) -> str | None:
     folded = normalize(last_sentence(heading))
     if not folded:
         return None
+    for decisive in (ASSESSMENT, ASSETS):
+        if _ANY[decisive].search(folded):
+            return decisive
     best: dict[str, int] = {}
     for compiled in _COMPILED:
         for match in compiled.regex.finditer(folded):
@@ -336,21 +350,13 @@ def classify(heading: str) -> str | None:
             if length > best.get(compiled.role, -1):
                 best[compiled.role] = length
     if not best:
-        return None
-    for decisive in (ASSESSMENT, ASSETS):
-        if decisive in best:
-            return decisive
-    contenders = {role: length for role, length in best.items() if role != OTHER}
-    if not contenders:
-        return OTHER
+        return OTHER if _ANY[OTHER].search(folded) else None
     # Longest phrase wins; on a tie the order below decides (qualifications are the safer guess).
-    order = (QUALIFICATIONS, DUTIES, SEEKING)
-    return max(contenders, key=lambda role: (contenders[role], -order.index(role)))
+    return max(best, key=lambda role: (best[role], -_LENGTH_ROLES.index(role)))
 
 
 def marks_asset(item_text: str) -> bool:
     """True when an item of an essential list says itself that it is only an asset ("... would be an asset")."""
     if _ASSET_IN_PARENS.search(item_text) or _ASSET_LABEL.match(item_text):
         return True
-    folded = normalize(item_text)
-    return any(pattern.search(folded) for pattern in _INLINE_ASSET)
+    return _INLINE_ASSET_ANY.search(normalize(item_text)) is not None
