@@ -9,7 +9,9 @@ Resolution of section roles, in order (docs/parsing.md has the examples from rea
    role of the heading above them ("## Essential qualifications" then "### Experience"). A heading or
    lead-in with a role but no items of its own also passes its role to the following sections with
    items but no role, even at its own level ("Skills we are seeking:" then "## Developers",
-   "## Designers"), stopping at the next section with a role or an empty section.
+   "## Designers"), stopping at the next section with a role or an empty section. Label sub-sections
+   of a fitting role do not stop a qualifications or assessment parent ("**Must haves**", "**Bonus**",
+   "**Attributes**"), and an assessment makes its "Essential criteria:" sub-list part of itself.
 3. **"Looking for a person who".** The ``seeking`` role means qualifications when the posting has no
    other qualifications list, and duties when it has one.
 4. **Duties under a qualifications heading.** A qualifications list whose items are mostly phrased as
