@@ -114,6 +114,9 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:can|could) (?:be )?learn(?:ed|t)? on the job",
         r"we (?:can|will|ll) teach you",
         r"^a apprendre",
+        # "What would make you stand out", "Ce qui vous démarquera": more than the minimum.
+        r"(?:make|makes|help|helps) you stand out|(?:would|will|could) set you apart|brownie points",
+        r"ce qui (?:vous )?(?:demarquera|distinguera|ferait la difference|fera la difference)",
         r"(?:peut|pourra|pourrez) (?:etre )?(?:apprendre|appris) (?:en cours d emploi|au travail|sur le tas)",
     ),
     QUALIFICATIONS: (
@@ -173,6 +176,9 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"qu il (?:nous |vous )?faut",
         r"faite? pour ce (?:poste|role)",
         r"^vous etes$",
+        r"vous etes (?:une personne|quelqu un|un candidat|une candidate)",
+        r"(?:est ce|serait ce|c est) (?:bien )?vous",
+        r"(?:what|ce que) (?:we expect|nous attendons) (?:from|of|de) (?:you|vous)",
         r"pour reussir",
         r"(?:requis|requises|obligatoires?)",
     ),
