@@ -177,6 +177,30 @@ def test_assessment_heading_with_prose_claims_its_essential_and_asset_sub_lists(
     assert not posting.warnings
 
 
+@pytest.mark.parametrize(
+    ("essential", "asset", "other"),
+    [
+        (
+            "Candidates must meet the following essential criteria:",
+            "It would be an asset if you have:",
+            "**What we’re looking for:**",
+        ),
+        (
+            "Les candidat·e·s doivent satisfaire aux critères essentiels suivants :",
+            "Atouts :",
+            "**Ce que nous recherchons :**",
+        ),
+    ],
+)
+def test_sentence_sub_headings_that_name_a_kind_stay_in_the_assessment(essential: str, asset: str, other: str) -> None:
+    posting = parse_text(
+        f"---\ntitle: T\n---\n## We’ll evaluate you based on:\n\nWe read every application.\n\n{essential}\n\n"
+        f"- E1\n- E2\n\n{asset}\n\n- A1\n\n{other}\n\n- Q1\n"
+    )
+    assert [(c.kind, c.text) for c in posting.criteria] == [("essential", "E1"), ("essential", "E2"), ("asset", "A1")]
+    assert next(s.role for s in posting.sections if s.heading == essential) == "assessment"
+
+
 @pytest.mark.parametrize("fixture", ["en/qualification-subsections.md", "fr/qualites-sous-sections.md"])
 def test_every_qualification_sub_section_is_in_the_rubric_with_its_kind(fixture: str) -> None:
     posting = parse_fixture(fixture)

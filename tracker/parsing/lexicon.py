@@ -322,6 +322,19 @@ def is_label(heading: str) -> bool:
     return 0 < len(words) <= LABEL_MAX_WORDS and _SENTENCE_WORDS.isdisjoint(words)
 
 
+# A sentence heading that names a kind of criterion ("Candidates must meet the following essential
+# criteria:", "Il serait un atout de posséder :") is still a sub-list of the criteria heading above it.
+_KIND_WORDS = re.compile(
+    r"\b(?:essentials?|assets?|required|mandatory|criteria|criterion|nice to haves?|bonus"
+    r"|criteres?|essentiel(?:le)?s?|atouts?|obligatoires?|requis(?:es)?)\b"
+)
+
+
+def is_sub_list(heading: str) -> bool:
+    """True for a heading that names a sub-list (a label, or a sentence naming a kind of criterion)."""
+    return is_label(heading) or _KIND_WORDS.search(normalize(heading)) is not None
+
+
 # An item phrased as a duty: "You will deliver…", "You'll partner with…", "Vous dirigerez…", "Vous allez…";
 # not "You will be / have / bring" or "Vous serez / aurez / saurez / pourrez", which describe the person.
 _DUTY_ITEM = re.compile(

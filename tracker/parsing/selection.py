@@ -99,8 +99,8 @@ def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None
 
     Parents are visited last to first, so the innermost heading decides ("### Assets" then "#### Languages"
     is assets although "## Qualifications" is above both). Sub-sections whose own role fits the parent's
-    (``_CHAINS``) and that are labels ("Essential criteria", "Must haves", any assets heading; not "What
-    we're looking for") do not end it: the parent's role passes over them to the untitled ones after them,
+    (``_CHAINS``) and that name a sub-list ("Essential criteria", "Must haves", "Candidates must meet the
+    following essential criteria:", any assets heading; not "What we're looking for") do not end it: the parent's role passes over them to the untitled ones after them,
     and an assessment turns its qualification sub-lists into assessment lists (asset ones stay assets).
     """
     for i in range(len(raw) - 1, -1, -1):
@@ -119,7 +119,7 @@ def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None
             if roles[j] is not None:
                 if roles[j] not in chain or same_or_higher:
                     break
-                if roles[j] != lexicon.ASSETS and not lexicon.is_label(follower.heading):
+                if roles[j] != lexicon.ASSETS and not lexicon.is_sub_list(follower.heading):
                     break  # "What we're looking for:" after an assessment is a list of its own, not a sub-list
                 if role == lexicon.ASSESSMENT and roles[j] == lexicon.QUALIFICATIONS:
                     roles[j] = lexicon.ASSESSMENT
