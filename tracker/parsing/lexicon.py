@@ -338,7 +338,7 @@ def is_sub_list(heading: str) -> bool:
 # An item phrased as a duty: "You will deliver…", "You'll partner with…", "Vous dirigerez…", "Vous allez…";
 # not "You will be / have / bring" or "Vous serez / aurez / saurez / pourrez", which describe the person.
 _DUTY_ITEM = re.compile(
-    r"^(?:you will|you ll) (?!be |have |bring |need |enjoy |thrive |possess |demonstrate )[a-z]"
+    r"^(?:you will|you ll) (?!(?:be|have|bring|need|enjoy|thrive|possess|demonstrate|understand|know|hold|care|love|like|want|share|fit)\b)[a-z]"
     r"|^vous (?:allez|devrez|(?!serez|aurez|saurez|pourrez)[a-z]+(?:erez|irez|drez))\b"
 )
 
