@@ -248,3 +248,22 @@ def test_long_lead_in_paragraph_is_classified_by_its_last_sentence() -> None:
 )
 def test_item_that_calls_itself_an_asset_is_marked(item: str, is_asset: bool) -> None:
     assert lexicon.marks_asset(item) is is_asset
+
+
+@pytest.mark.parametrize(
+    ("item", "is_duty"),
+    [
+        ("You will deliver inclusion training", True),
+        ("You’ll partner with the outreach team", True),
+        ("Vous dirigerez l’équipe de conception", True),
+        ("Vous allez animer des ateliers", True),
+        ("You will be comfortable with ambiguity", False),
+        ("You will have experience with Python", False),
+        ("You’ll know how to write plainly", False),
+        ("Vous serez à l’aise avec l’ambiguïté", False),
+        ("Vous pourrez apprendre sur le tas", False),
+        ("You work closely with people leaders", False),
+    ],
+)
+def test_item_phrased_as_a_duty(item: str, is_duty: bool) -> None:
+    assert lexicon.announces_duty(item) is is_duty
