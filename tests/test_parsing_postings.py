@@ -257,6 +257,16 @@ def test_duties_phrased_as_abilities_next_to_qualifications_are_duties(
     assert {c.section for c in posting.criteria} == {rubric}
 
 
+def test_two_seeking_lists_the_one_naming_the_candidate_is_the_rubric() -> None:
+    posting = parse_text(
+        "---\ntitle: T\n---\n## Nous sommes à la recherche d’une personne qui :\n\n- gérera le budget\n"
+        "- animera l’équipe\n\n## Le candidat ou la candidate est capable de :\n\n- lire un budget\n"
+    )
+    roles = [s.role for s in posting.sections]
+    assert roles == ["duties", "qualifications"]
+    assert [c.text for c in posting.criteria] == ["lire un budget"]
+
+
 def test_abilities_list_alone_is_the_rubric() -> None:
     posting = parse_text(
         "---\ntitle: T\n---\n## Le candidat ou la candidate est capable de :\n\n- cartographier\n- animer\n"

@@ -348,6 +348,14 @@ def announces_duty(item_text: str) -> bool:
     return bool(_DUTY_ITEM.match(normalize(item_text)))
 
 
+_CANDIDATE_WORD = re.compile(r"\b(?:candidate?s?|applicants?)\b")
+
+
+def names_candidate(heading: str) -> bool:
+    """True when a heading speaks of "the candidate" rather than of the job or "a person who"."""
+    return _CANDIDATE_WORD.search(normalize(heading)) is not None
+
+
 def last_sentence(text: str) -> str:
     """The sentence that introduces a list: 'We are hiring X. In this role you will:' -> the second."""
     parts = [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]

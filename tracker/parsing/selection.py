@@ -37,17 +37,36 @@ def resolve_sections(raw: list[RawSection]) -> list[Section]:
     roles = [section.role for section in raw]
     _lend_to_lead_ins(raw, roles)
     _spill_into_untitled(raw, roles)
-    has_qualifications = any(role == lexicon.QUALIFICATIONS and raw[i].items for i, role in enumerate(roles))
+    seeking = _resolve_seeking(raw, roles)
     public: list[Section] = []
     for index, (section, role) in enumerate(zip(raw, roles, strict=True)):
         if role == lexicon.SEEKING:
-            role = lexicon.DUTIES if has_qualifications else lexicon.QUALIFICATIONS
+            role = seeking[index]
         elif role == lexicon.OTHER:
             role = None
         items = [SectionItem(text, item.line) for item in section.items if (text := item_text(item))]
         public.append(Section(index, section.heading, section.level, role, section.line, items))
     _demote_duty_lists(public)
     return public
+
+
+def _resolve_seeking(raw: list[RawSection], roles: list[str | None]) -> dict[int, str]:
+    """Rule 3: "seeking" lists are duties beside a qualifications list, else qualifications.
+
+    With several seeking lists and no qualifications list, the ones that name the candidate ("Le
+    candidat ou la candidate est capable de :") describe the person and the others ("Nous sommes à la
+    recherche d'une personne qui :") are duties; when that does not tell them apart, all are qualifications.
+    """
+    indices = [i for i, role in enumerate(roles) if role == lexicon.SEEKING]
+    if not indices:
+        return {}
+    if any(role == lexicon.QUALIFICATIONS and raw[i].items for i, role in enumerate(roles)):
+        return dict.fromkeys(indices, lexicon.DUTIES)
+    with_items = [i for i in indices if raw[i].items]
+    naming = {i for i in with_items if lexicon.names_candidate(raw[i].heading)}
+    if len(with_items) >= 2 and naming and len(naming) < len(with_items):
+        return {i: lexicon.QUALIFICATIONS if i in naming else lexicon.DUTIES for i in indices}
+    return dict.fromkeys(indices, lexicon.QUALIFICATIONS)
 
 
 def _demote_duty_lists(sections: list[Section]) -> None:
