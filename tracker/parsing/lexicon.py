@@ -54,7 +54,7 @@ _CATEGORY_WORD = (
     r"(?:(?:professional|technical|personal|work|relevant|essential|required|key|core|general|specific"
     r"|professionnelles?|techniques?|personnelles?|essentielles?|requises?|pertinentes?) )?"
     r"(?:education|experience|experiences|knowledge|skills?|abilities|ability|attributes|suitability|competencies"
-    r"|qualities|credentials|certifications?|training|behaviours?|behaviors?"
+    r"|qualities|credentials|certifications?"
     r"|formation|etudes|scolarite|connaissances?|competences|capacites|aptitudes|qualites|attributs|savoir etre)"
     r"(?: (?:professionnelles?|techniques?|personnelles?|essentielles?|requises?|pertinentes?|obligatoires?"
     r"|essential|required|mandatory))?"
