@@ -135,6 +135,8 @@ ROLE_TABLE = [
     ("Able to Learn", "assets"),
     ("Things you can learn on the job", "assets"),
     ("What would make you stand out", "assets"),
+    ("Ideally, you’ll also have:", "assets"),
+    ("Idéalement, vous avez aussi :", "assets"),
     ("Ce qui vous démarquera :", "assets"),
     ("Vous êtes une personne qui :", "qualifications"),
     ("Est-ce vous ?", "qualifications"),
