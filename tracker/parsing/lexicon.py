@@ -115,7 +115,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"we (?:can|will|ll) teach you",
         r"^a apprendre",
         # "What would make you stand out", "Ce qui vous démarquera": more than the minimum.
-        r"(?:ideally|idealement)(?: you| vous)?(?: will| ll| would)? (?:also|aussi|egalement)",
+        r"(?:ideally|idealement)(?: you| vous)?(?: [a-z]+)? (?:also|aussi|egalement)",
         r"(?:make|makes|help|helps) you stand out|(?:would|will|could) set you apart|brownie points",
         r"ce qui (?:vous )?(?:demarquera|distinguera|ferait la difference|fera la difference)",
         r"(?:peut|pourra|pourrez) (?:etre )?(?:apprendre|appris) (?:en cours d emploi|au travail|sur le tas)",
