@@ -118,9 +118,10 @@ def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None
 
     Parents are visited last to first, so the innermost heading decides ("### Assets" then "#### Languages"
     is assets although "## Qualifications" is above both). Sub-sections whose own role fits the parent's
-    (``_CHAINS``) and that name a sub-list ("Essential criteria", "Must haves", "Candidates must meet the
-    following essential criteria:", any assets heading; not "What we're looking for") do not end it: the parent's role passes over them to the untitled ones after them,
-    and an assessment turns its qualification sub-lists into assessment lists (asset ones stay assets).
+    (``_CHAINS``) and that name a sub-list ("Essential criteria", "Must haves", "Candidates must meet
+    the following essential criteria:", any assets heading; not "What we're looking for") do not end
+    it: the parent's role passes over them to the untitled ones after them, and an assessment turns its
+    qualification sub-lists into assessment lists (asset ones stay assets).
     """
     for i in range(len(raw) - 1, -1, -1):
         section, role = raw[i], roles[i]
