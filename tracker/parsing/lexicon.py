@@ -1,7 +1,7 @@
 """The bilingual heading lexicon: which headings introduce the criteria a candidate is assessed on.
 
 Headings are compared after ``normalize``: HTML entities decoded, inclusive French forms removed
-(évalué(e), évalué·e, candidat·e·s), accents and case dropped, every apostrophe (’ or ') and other
+(évalué(e), évalué·e, candidat·e·s, candidat.e, chargé-e), accents and case dropped, every apostrophe (’ or ') and other
 punctuation turned into a space, so "We’ll evaluate you based on your:" and "we'll evaluate you based
 on your" both read ``we ll evaluate you based on your``. Patterns are phrases searched anywhere in
 that string, so extra words around them do not matter.
@@ -12,8 +12,10 @@ Roles (docs/parsing.md explains each with examples):
 - ``qualifications``: what the ideal candidate has or is.
 - ``assets``: nice-to-have qualifications.
 - ``duties``: what the person will do in the job.
-- ``seeking`` (internal): "we are looking for a person who" / "you will be able to" headings, used by
-  the same postings for qualifications in one file and duties in the next; ``selection`` resolves it.
+- ``seeking`` (internal): "we are looking for a person who" / "you will be able to" / "le candidat
+  ou la candidate est capable de" headings (ability wording without a quality word such as
+  "excellent" or "idéal"), used by the same postings for qualifications in one file and duties in the
+  next; ``selection`` resolves it.
 - ``other`` (internal): headings that are certainly not criteria (about us, diversity, how to apply);
   they stop a criteria heading from claiming the lists that follow it.
 
