@@ -172,7 +172,7 @@ CASES: dict[str, tuple[Op, set[str]]] = {
         lambda s, a, c: scoring.submit_scorecard(s, a, scorecard_id=c.chair_draft_card), {"chair"},
     ),
     "scoring.get_scorecard (chair's draft)": (
-        lambda s, a, c: scoring.get_scorecard(s, a, scorecard_id=c.chair_draft_card), {"chair", "admin", "manager"},
+        lambda s, a, c: scoring.get_scorecard(s, a, scorecard_id=c.chair_draft_card), {"chair"},
     ),
     # Blind scoring: the chair has not submitted for this candidate, so the member's submitted card stays hidden.
     "scoring.get_scorecard (member's, chair not yet submitted)": (
@@ -189,7 +189,7 @@ CASES: dict[str, tuple[Op, set[str]]] = {
     # consensus and decisions
     "consensus.consensus_board": (lambda s, a, c: consensus.consensus_board(s, a, candidate_id=c.cand_ready), {"chair", "admin", "manager"}),
     "consensus.record_consensus": (
-        lambda s, a, c: consensus.record_consensus(s, a, candidate_id=c.cand_ready, criterion_id=c.criterion_id, rating=3),
+        lambda s, a, c: consensus.record_consensus(s, a, candidate_id=c.cand_ready, criterion_id=c.criterion_id, rating=3, rationale="Agreed"),
         {"chair", "admin", "manager"},
     ),
     "decisions.record_decision": (

@@ -48,6 +48,17 @@ from tracker.services.permissions import get_candidate_or_404, is_chair, is_post
 from tracker.services.rubrics import CriterionPublic, current_rubric_row, rubric_criteria
 
 
+# The fixed list's words (gettext msgids; the reports carry their own EN/FR words for the file).
+JUSTIFICATION_WORDS: dict[Justification, str] = {
+    Justification.insufficiently_demonstrated: N_("insufficiently demonstrated"),
+    Justification.not_enough_information: N_("not enough information"),
+    Justification.not_assessed: N_("not assessed"),
+    Justification.did_not_attend: N_("did not attend"),
+    Justification.not_relevant: N_("education or experience not relevant"),
+    Justification.other: N_("other"),
+}
+
+
 @dataclass(frozen=True)
 class ConsensusPublic:
     id: int
