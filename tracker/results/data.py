@@ -72,6 +72,7 @@ CONSENSUS_COLUMNS = [
 SCORECARD_COLUMNS = [
     "candidate_id", "interviewer_id", "interviewer", "on_panel", "scorecard_id", "status", "rubric_version",
     "recommendation", "overall_notes", "created_at", "submitted_at", "reopened_at", "reopen_reason",
+    "reopened_after_peek",
 ]  # fmt: skip
 DECLARATION_COLUMNS = [
     "candidate_id", "user_id", "user", "has_conflict", "conflict_note", "language", "declared_at",
@@ -413,7 +414,7 @@ _INT_COLUMNS = {
     "min_raters", "scorecard_id", "interviewer_id", "rating", "decided_by_id", "user_id", "value",
     "n_ratings", "rating_sum", "n_not_assessed",
 }  # fmt: skip
-_BOOL_COLUMNS = {"current", "not_assessed", "on_panel", "has_conflict", "is_chair"}
+_BOOL_COLUMNS = {"current", "not_assessed", "on_panel", "has_conflict", "is_chair", "reopened_after_peek"}
 _DATETIME_COLUMNS = {"decided_at", "created_at", "submitted_at", "reopened_at", "declared_at"}
 _FLOAT_COLUMNS = {"weight"}
 
@@ -571,7 +572,7 @@ def _scorecards_frame(session: Session, posting_id: int, ids: list[int] | None) 
     cols = (
         Scorecard.id, Scorecard.status, sc_rubric.version_number, Scorecard.recommendation,
         Scorecard.overall_notes, Scorecard.created_at, Scorecard.submitted_at,
-        Scorecard.reopened_at, Scorecard.reopen_reason,
+        Scorecard.reopened_at, Scorecard.reopen_reason, Scorecard.reopened_after_peek,
     )  # fmt: skip
     members = (
         select(Candidate.id, PanelMember.user_id, User.display_name, literal(True), *cols, Declaration.has_conflict)

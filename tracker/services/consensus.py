@@ -47,7 +47,6 @@ from tracker.services.errors import ConflictError, NotFoundError, PermissionDeni
 from tracker.services.permissions import get_candidate_or_404, is_chair, is_posting_manager
 from tracker.services.rubrics import CriterionPublic, current_rubric_row, rubric_criteria
 
-
 # The fixed list's words (gettext msgids; the reports carry their own EN/FR words for the file).
 JUSTIFICATION_WORDS: dict[Justification, str] = {
     Justification.insufficiently_demonstrated: N_("insufficiently demonstrated"),
