@@ -601,6 +601,11 @@ def _scorecards_frame(session: Session, posting_id: int, ids: list[int] | None) 
         members = members.where(Candidate.id.in_(ids))
         former = former.where(Candidate.id.in_(ids))
     frame = _frame(session, union_all(members, former), [*SCORECARD_COLUMNS, "has_conflict"])
+    # A draft is its author's work in progress: nobody reads its recommendation or notes here (#10).
+    draft = (frame["status"].astype(object) != ScorecardStatus.submitted.value).to_numpy() if not frame.empty else []
+    if len(draft):
+        for column in ("recommendation", "overall_notes"):
+            frame[column] = frame[column].astype(object).where(~draft, None)
     frame["status"] = _completion_status(frame)
     frame = frame.drop(columns="has_conflict")
     return frame.sort_values(["candidate_id", "interviewer"], kind="stable").reset_index(drop=True)
