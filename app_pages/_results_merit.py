@@ -93,7 +93,8 @@ def display_table(view: MeritView, lang: str) -> pd.DataFrame:
     out[h["decision"]] = _once_per_value(table["decision"], lambda d: decision_label(d, lang))
     if "decision_override" in table.columns and table["decision_override"].astype(bool).any():
         # An override of the essentials verdict is flagged beside the decision (issue #10).
-        flag = " ⚑ " + translator(lang)("override of the essentials verdict")
+        _ = translator(lang)
+        flag = " ⚑ " + _("override of the essentials verdict")
         out[h["decision"]] = [d + flag if o else d for d, o in zip(out[h["decision"]], table["decision_override"].astype(bool), strict=True)]
     essentials_columns = ["essentials", "essentials_verdict", "essentials_not_met", "essentials_pending"]
     essentials: dict[tuple[object, ...], str] = {}

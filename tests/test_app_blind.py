@@ -11,6 +11,7 @@ import pytest
 from app_helpers import assert_no_exception, new_app, switch_to, texts
 from blind_scenario import Scenario, build_scenario
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from app_pages._common import SELECTED_POSTING_KEY
@@ -96,7 +97,7 @@ def test_audit_log_withholds_colleagues_payloads_from_a_blind_manager(blind_mana
     assert "WITNESS" not in shown and "DRAFT" not in shown
     assert "withheld" in shown
     with read_session(app_engine) as s:  # the events exist: only their payloads are withheld
-        assert s.query(AuditEvent).filter(AuditEvent.action == "scorecard.submit").count() == 1
+        assert len(s.exec(select(AuditEvent).where(AuditEvent.action == "scorecard.submit")).all()) == 1
 
 
 def test_a_manager_off_the_panel_reads_submitted_work_but_never_a_draft(app_engine: Engine) -> None:
@@ -113,7 +114,7 @@ def test_opening_a_candidates_documents_is_an_audit_event(app_engine: Engine) ->
     assert_no_exception(at)
     at.run()  # a rerun does not log the same opening twice
     with read_session(app_engine) as s:
-        events = s.query(AuditEvent).filter(AuditEvent.action == "report.open").all()
+        events = s.exec(select(AuditEvent).where(AuditEvent.action == "report.open")).all()
         assert [(e.actor_id, e.candidate_label, e.posting_id) for e in events] == [(sc.reader.id, sc.label, sc.posting_id)]
 
 
