@@ -65,15 +65,24 @@ def _documents(actor: Actor, scope: data.Scope, raw: pd.DataFrame) -> None:
     # Opening a candidate's record is an audit event (issue #10), once per candidate and language per session.
     opened = st.session_state.setdefault("results_documents_opened", set())
     if (scope.posting_id, int(candidate_id), scope.lang) not in opened:
-        data.log_document_access(actor, action="report.open", posting_id=scope.posting_id, label=labels[int(candidate_id)], lang=scope.lang)
+        data.log_document_access(
+            actor, action="report.open", posting_id=scope.posting_id, label=labels[int(candidate_id)], lang=scope.lang
+        )
         opened.add((scope.posting_id, int(candidate_id), scope.lang))
 
     def download(kind: str, html: str) -> Callable[[], bytes]:
         def build() -> bytes:
-            data.log_document_access(actor, action=f"report.{kind}", posting_id=scope.posting_id, label=labels[int(candidate_id)], lang=scope.lang)
+            data.log_document_access(
+                actor,
+                action=f"report.{kind}",
+                posting_id=scope.posting_id,
+                label=labels[int(candidate_id)],
+                lang=scope.lang,
+            )
             return html.encode("utf-8")
 
         return build
+
     st.caption(
         _("Both documents are in the language of this page, print from the browser (or save as PDF), and name the "
           "candidate. File names carry only the posting and the candidate's label.")

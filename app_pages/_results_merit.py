@@ -95,7 +95,10 @@ def display_table(view: MeritView, lang: str) -> pd.DataFrame:
         # An override of the essentials verdict is flagged beside the decision (issue #10).
         _ = translator(lang)
         flag = " ⚑ " + _("override of the essentials verdict")
-        out[h["decision"]] = [d + flag if o else d for d, o in zip(out[h["decision"]], table["decision_override"].astype(bool), strict=True)]
+        out[h["decision"]] = [
+            d + flag if o else d
+            for d, o in zip(out[h["decision"]], table["decision_override"].astype(bool), strict=True)
+        ]
     essentials_columns = ["essentials", "essentials_verdict", "essentials_not_met", "essentials_pending"]
     essentials: dict[tuple[object, ...], str] = {}
     texts_of_rows = []

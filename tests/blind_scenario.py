@@ -46,7 +46,16 @@ class Scenario:
         return Actor.from_user(self.reader)
 
 
-def _score(engine: Engine, user: User, candidate_id: int, ratings: list[int | None], note: str, *, submit: bool, overall: str = "") -> int:
+def _score(
+    engine: Engine,
+    user: User,
+    candidate_id: int,
+    ratings: list[int | None],
+    note: str,
+    *,
+    submit: bool,
+    overall: str = "",
+) -> int:
     actor = Actor.from_user(user)
     with write_session(engine) as s:
         scoring.declare(s, actor, candidate_id=candidate_id, has_conflict=False, language="en")
@@ -85,7 +94,9 @@ def build_scenario(engine: Engine, kind: str, stage: str | None) -> Scenario:
     with write_session(engine) as s:
         # Recorded earlier, before a reopen put some card back into draft: it must stay hidden too.
         crit = criteria_of(s, rubric_of(s, world.posting))[0]
-        make_consensus(s, candidate=s.get(Candidate, cand), criterion=crit, rating=4, rationale=CONSENSUS_MARK, by=world.chair)
+        make_consensus(
+            s, candidate=s.get(Candidate, cand), criterion=crit, rating=4, rationale=CONSENSUS_MARK, by=world.chair
+        )
     reader = {
         "member": world.member, "chair": world.chair, "manager_on_panel": world.manager,
         "manager_off_panel": world.manager, "admin": world.admin, "outsider": world.outsider,

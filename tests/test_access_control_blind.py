@@ -103,8 +103,12 @@ def _cards(s: Session, sc: Scenario) -> str:
 
 PATHS: dict[str, Callable[[Session, Scenario], str]] = {
     "scoring.candidate_scorecards": _cards,
-    "scoring.get_scorecard (witness's submitted)": lambda s, sc: repr(scoring.get_scorecard(s, sc.actor, scorecard_id=sc.witness_card)),
-    "scoring.get_scorecard (colleague's draft)": lambda s, sc: repr(scoring.get_scorecard(s, sc.actor, scorecard_id=sc.draft_card)),
+    "scoring.get_scorecard (witness's submitted)": lambda s, sc: repr(
+        scoring.get_scorecard(s, sc.actor, scorecard_id=sc.witness_card)
+    ),
+    "scoring.get_scorecard (colleague's draft)": lambda s, sc: repr(
+        scoring.get_scorecard(s, sc.actor, scorecard_id=sc.draft_card)
+    ),
     "consensus.consensus_board": _board,
     "results frames (load_posting_frames)": _frames_text,
     "merit view (load_merit_frames)": _merit_text,
@@ -126,7 +130,10 @@ SHOWN_TO_MANAGERS = {
     "export: raw scores": WITNESS_NOTE,
     "export: merit view": RATING_SEEN,
 }
-SHOWN_TO_PANEL = {"scoring.candidate_scorecards": WITNESS_NOTE, "scoring.get_scorecard (witness's submitted)": WITNESS_NOTE}
+SHOWN_TO_PANEL = {
+    "scoring.candidate_scorecards": WITNESS_NOTE,
+    "scoring.get_scorecard (witness's submitted)": WITNESS_NOTE,
+}
 MANAGERS = {"manager_on_panel", "manager_off_panel", "admin"}
 
 
@@ -158,7 +165,9 @@ def test_every_read_path_keeps_blind_scoring(engine: Any, kind: str, stage: str 
     assert not problems, f"{kind} at stage {stage}:\n  " + "\n  ".join(problems)
 
 
-@pytest.mark.parametrize(("kind", "stage"), [("manager_on_panel", "draft"), ("manager_on_panel", "submitted"), ("manager_off_panel", None)])
+@pytest.mark.parametrize(
+    ("kind", "stage"), [("manager_on_panel", "draft"), ("manager_on_panel", "submitted"), ("manager_off_panel", None)]
+)
 def test_the_command_line_keeps_blind_scoring(
     engine: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, stage: str | None
 ) -> None:
@@ -171,8 +180,14 @@ def test_the_command_line_keeps_blind_scoring(
         record = tmp_path / "record.html"
         scores = tmp_path / "scores.csv"
         common = ["--posting", str(sc.posting_id), "--as-user", sc.reader.email]
-        out1 = runner.invoke(cli, ["report", *common, "--candidate", sc.label, "--out", str(record)], catch_exceptions=False)
-        out2 = runner.invoke(cli, ["export", *common, "--format", "csv", "--what", "scores", "--out", str(scores)], catch_exceptions=False)
+        out1 = runner.invoke(
+            cli, ["report", *common, "--candidate", sc.label, "--out", str(record)], catch_exceptions=False
+        )
+        out2 = runner.invoke(
+            cli,
+            ["export", *common, "--format", "csv", "--what", "scores", "--out", str(scores)],
+            catch_exceptions=False,
+        )
     finally:
         dispose_engines()
     assert out1.exit_code == 0 and out2.exit_code == 0, out1.output + out2.output

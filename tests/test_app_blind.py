@@ -91,7 +91,9 @@ def test_scoring_page_shows_a_blind_manager_only_their_own_draft(blind_manager: 
     assert "WITNESS" not in shown and "DRAFT" not in shown and "CONSENSUS" not in shown
 
 
-def test_audit_log_withholds_colleagues_payloads_from_a_blind_manager(blind_manager: Scenario, app_engine: Engine) -> None:
+def test_audit_log_withholds_colleagues_payloads_from_a_blind_manager(
+    blind_manager: Scenario, app_engine: Engine
+) -> None:
     at = opened(blind_manager, "audit_log")
     shown = everything(at)
     assert "WITNESS" not in shown and "DRAFT" not in shown
@@ -115,7 +117,9 @@ def test_opening_a_candidates_documents_is_an_audit_event(app_engine: Engine) ->
     at.run()  # a rerun does not log the same opening twice
     with read_session(app_engine) as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "report.open")).all()
-        assert [(e.actor_id, e.candidate_label, e.posting_id) for e in events] == [(sc.reader.id, sc.label, sc.posting_id)]
+        assert [(e.actor_id, e.candidate_label, e.posting_id) for e in events] == [
+            (sc.reader.id, sc.label, sc.posting_id)
+        ]
 
 
 def test_a_member_with_a_submitted_card_sees_colleagues_submitted_cards_on_the_scoring_page(app_engine: Engine) -> None:

@@ -32,8 +32,12 @@ def _ready(engine: Any, chair: list[int | None], member: list[int | None], candi
     world = build_world(engine)
     with write_session(engine) as s:
         cand = world.candidates[candidate]
-        make_scorecard(s, candidate=cand, interviewer=world.chair, ratings=chair, notes="Chair's evidence", status=SUBMITTED)
-        make_scorecard(s, candidate=cand, interviewer=world.member, ratings=member, notes="Member's evidence", status=SUBMITTED)
+        make_scorecard(
+            s, candidate=cand, interviewer=world.chair, ratings=chair, notes="Chair's evidence", status=SUBMITTED
+        )
+        make_scorecard(
+            s, candidate=cand, interviewer=world.member, ratings=member, notes="Member's evidence", status=SUBMITTED
+        )
         world.ids["crits"] = [c.id for c in criteria_of(s, rubric_of(s, world.posting))]
     world.ids["cand"] = world.candidates[candidate].id
     return world
@@ -66,9 +70,14 @@ def test_consensus_is_read_by_lineage_after_a_new_rubric_version_and_never_dupli
     assert board.rows[0].consensus is not None and board.rows[0].consensus.rating == 3  # the board sees it
     assert completeness(frames).set_index("candidate_id").loc[cand, "criteria_without_consensus"] == [2, 3]
     with write_session(engine) as s:  # recording it again under v2 replaces it
-        again = consensus.record_consensus(s, chair, candidate_id=cand, criterion_id=new_ids[0], rating=4, rationale="Re-read")
+        again = consensus.record_consensus(
+            s, chair, candidate_id=cand, criterion_id=new_ids[0], rating=4, rationale="Re-read"
+        )
     with read_session(engine) as s:
-        rows = [(r.id, r.criterion_id, r.rating) for r in s.exec(select(Consensus).where(Consensus.candidate_id == cand)).all()]
+        rows = [
+            (r.id, r.criterion_id, r.rating)
+            for r in s.exec(select(Consensus).where(Consensus.candidate_id == cand)).all()
+        ]
         board = consensus.consensus_board(s, chair, candidate_id=cand)
         view = merit_view(load_merit_frames(s, manager, posting_id=world.posting.id))
         record = render_record(load_posting_frames(s, manager, posting_id=world.posting.id, notes=True), cand)
@@ -85,7 +94,9 @@ def test_consensus_is_read_by_lineage_after_a_new_rubric_version_and_never_dupli
 def test_a_consensus_for_4_3_4_3_needs_a_rationale(engine: Any) -> None:
     world = _ready(engine, [4, 3, 4], [3, 3, 4])
     with pytest.raises(ValidationError, match="differs"), write_session(engine) as s:
-        consensus.record_consensus(s, world.actor("chair"), candidate_id=world.ids["cand"], criterion_id=world.ids["crits"][0], rating=3)
+        consensus.record_consensus(
+            s, world.actor("chair"), candidate_id=world.ids["cand"], criterion_id=world.ids["crits"][0], rating=3
+        )
 
 
 def test_a_consensus_nobody_rated_needs_a_rationale_and_a_reason_for_too_few_ratings(engine: Any) -> None:
@@ -94,13 +105,20 @@ def test_a_consensus_nobody_rated_needs_a_rationale_and_a_reason_for_too_few_rat
     chair = world.actor("chair")
     with pytest.raises(ValidationError, match="No panel member rated criterion 3"), write_session(engine) as s:
         consensus.record_consensus(s, chair, **kw)
-    with pytest.raises(ValidationError, match="needs ratings from 2 panel members and has 0"), write_session(engine) as s:
+    with (
+        pytest.raises(ValidationError, match="needs ratings from 2 panel members and has 0"),
+        write_session(engine) as s,
+    ):
         consensus.record_consensus(s, chair, rationale="The reference check covered it", **kw)
     with write_session(engine) as s:
-        saved = consensus.record_consensus(s, chair, rationale="The reference check covered it", below_min_reason="Both forgot to rate it", **kw)
+        saved = consensus.record_consensus(
+            s, chair, rationale="The reference check covered it", below_min_reason="Both forgot to rate it", **kw
+        )
     assert saved.below_min_reason == "Both forgot to rate it"
     with read_session(engine) as s:
-        record = render_record(load_posting_frames(s, world.actor("manager"), posting_id=world.posting.id, notes=True), world.ids["cand"])
+        record = render_record(
+            load_posting_frames(s, world.actor("manager"), posting_id=world.posting.id, notes=True), world.ids["cand"]
+        )
     assert "fewer ratings than the minimum of 2" in record and "Both forgot to rate it" in record
 
 
@@ -122,7 +140,9 @@ def test_qualified_for_a_candidate_failing_an_essential_is_refused_without_an_ov
     with read_session(engine) as s:
         frames = load_posting_frames(s, manager, posting_id=world.posting.id, candidate_ids=[cand], notes=True)
         table = merit_view(load_merit_frames(s, manager, posting_id=world.posting.id)).table.set_index("candidate_id")
-    assert bool(table.loc[cand, "decision_override"]) and not bool(table.loc[world.candidates[1].id, "decision_override"])
+    assert bool(table.loc[cand, "decision_override"]) and not bool(
+        table.loc[world.candidates[1].id, "decision_override"]
+    )
     for page in (render_record(frames, cand), render_feedback(frames, cand)):
         assert "Override: this decision departs from the essential criteria verdict" in page
         assert "Criterion 1 was assessed with the wrong question" in page
@@ -131,7 +151,9 @@ def test_qualified_for_a_candidate_failing_an_essential_is_refused_without_an_ov
 def test_offered_for_a_candidate_with_no_scorecard_needs_an_override(engine: Any) -> None:
     world = build_world(engine)
     with pytest.raises(ValidationError, match="no verdict on every essential"), write_session(engine) as s:
-        decisions.record_decision(s, world.actor("manager"), candidate_id=world.candidates[0].id, outcome="offered", rationale="Fast track")
+        decisions.record_decision(
+            s, world.actor("manager"), candidate_id=world.candidates[0].id, outcome="offered", rationale="Fast track"
+        )
 
 
 def test_not_qualified_needs_an_unmet_essential_with_its_justification_or_a_reason(engine: Any) -> None:
@@ -144,7 +166,9 @@ def test_not_qualified_needs_an_unmet_essential_with_its_justification_or_a_reas
             s, chair, candidate_id=cand, criterion_id=world.ids["crits"][0], rating=2, justification="did_not_attend",
             rationale="Missed the second interview",
         )  # fmt: skip
-        decided = decisions.record_decision(s, manager, candidate_id=cand, outcome="not_qualified", rationale="Criterion 1")
+        decided = decisions.record_decision(
+            s, manager, candidate_id=cand, outcome="not_qualified", rationale="Criterion 1"
+        )
     assert not decided.overridden
     with read_session(engine) as s:
         frames = load_posting_frames(s, manager, posting_id=world.posting.id, candidate_ids=[cand], notes=True)
@@ -174,7 +198,9 @@ def test_the_feedback_summary_states_an_unmet_essential_even_before_its_justific
 def test_a_manager_on_the_panel_with_a_draft_cannot_decide(engine: Any) -> None:
     sc = build_scenario(engine, "manager_on_panel", "draft")
     with pytest.raises(PermissionDeniedError, match="Blind scoring"), write_session(engine) as s:
-        decisions.record_decision(s, sc.actor, candidate_id=sc.candidate_id, outcome="qualified", rationale="x", override_reason="y")
+        decisions.record_decision(
+            s, sc.actor, candidate_id=sc.candidate_id, outcome="qualified", rationale="x", override_reason="y"
+        )
 
 
 # --- 5. calibration and audited reads ----------------------------------------------------------------
@@ -203,7 +229,9 @@ def _events(engine: Any, prefix: str) -> list[AuditEvent]:
         return list(rows)
 
 
-def test_exports_and_reports_on_the_command_line_are_audit_events(engine: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exports_and_reports_on_the_command_line_are_audit_events(
+    engine: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dbtools import engine_url
 
     world = _ready(engine, [3, 3, 3], [3, 3, 3])
@@ -212,14 +240,20 @@ def test_exports_and_reports_on_the_command_line_are_audit_events(engine: Any, t
     try:
         runner = CliRunner()
         r1 = runner.invoke(cli, ["report", *common, "--candidate", "Candidate 01", "--out", str(tmp_path / "r.html")])
-        r2 = runner.invoke(cli, ["export", *common, "--format", "csv", "--what", "scores", "--out", str(tmp_path / "s.csv")])
+        r2 = runner.invoke(
+            cli, ["export", *common, "--format", "csv", "--what", "scores", "--out", str(tmp_path / "s.csv")]
+        )
     finally:
         dispose_engines()
     assert r1.exit_code == 0 and r2.exit_code == 0, r1.output + r2.output
-    report, = _events(engine, "report.")
-    export, = _events(engine, "export.")
+    (report,) = _events(engine, "report.")
+    (export,) = _events(engine, "export.")
     assert (report.action, report.actor_email, report.candidate_label, report.posting_id) == (
-        "report.record", world.manager.email, "Candidate 01", world.posting.id)
+        "report.record",
+        world.manager.email,
+        "Candidate 01",
+        world.posting.id,
+    )
     assert report.at is not None and export.action == "export.scores" and export.actor_id == world.manager.id
     assert "Candidate 01" in (export.after_json or "") and "Candidate 02" in (export.after_json or "")
 
@@ -230,7 +264,7 @@ def test_the_dashboards_scores_export_is_an_audit_event(engine: Any) -> None:
     world = _ready(engine, [3, 3, 3], [3, 3, 3])
     data = posting_scores_file(engine, world.actor("manager"), posting_id=world.posting.id, fmt="csv")
     assert b"Chair's evidence" in data
-    event, = _events(engine, "export.")
+    (event,) = _events(engine, "export.")
     assert (event.action, event.actor_id) == ("export.scores", world.manager.id)
 
 
@@ -256,14 +290,20 @@ def test_a_card_that_rates_nothing_does_not_unlock_colleagues_cards(engine: Any)
             consensus.consensus_board(s, sc.actor, candidate_id=sc.candidate_id)
 
 
-def test_a_reopen_after_the_member_could_read_colleagues_cards_is_marked_on_the_board_and_the_record(engine: Any) -> None:
+def test_a_reopen_after_the_member_could_read_colleagues_cards_is_marked_on_the_board_and_the_record(
+    engine: Any,
+) -> None:
     sc = build_scenario(engine, "member", "submitted")
     manager = sc.users["manager"]
     from tracker.services.actor import Actor
 
     boss = Actor.from_user(manager)
     with Session(engine) as s:
-        mine = next(c for c in scoring.candidate_scorecards(s, sc.actor, candidate_id=sc.candidate_id) if c.interviewer_id == sc.reader.id)
+        mine = next(
+            c
+            for c in scoring.candidate_scorecards(s, sc.actor, candidate_id=sc.candidate_id)
+            if c.interviewer_id == sc.reader.id
+        )
     with write_session(engine) as s:
         reopened = scoring.reopen_scorecard(s, boss, scorecard_id=mine.id, reason="Criterion 2 on the wrong answer")
     assert reopened.reopened_after_peek
@@ -279,7 +319,9 @@ def test_a_reopen_before_any_colleague_submitted_is_not_marked(engine: Any) -> N
     from tracker.services.actor import Actor
 
     with write_session(engine) as s:
-        witness = scoring.reopen_scorecard(s, Actor.from_user(sc.users["chair"]), scorecard_id=sc.witness_card, reason="Check")
+        witness = scoring.reopen_scorecard(
+            s, Actor.from_user(sc.users["chair"]), scorecard_id=sc.witness_card, reason="Check"
+        )
     assert not witness.reopened_after_peek
 
 
@@ -287,7 +329,9 @@ def test_the_reopen_mark_is_shown_beside_the_members_ratings_on_the_board(engine
     world = _ready(engine, [3, 3, 3], [3, 3, 3])
     manager, member, cand = world.actor("manager"), world.actor("member"), world.ids["cand"]
     with Session(engine) as s:
-        card = next(c for c in scoring.candidate_scorecards(s, member, candidate_id=cand) if c.interviewer_id == world.member.id)
+        card = next(
+            c for c in scoring.candidate_scorecards(s, member, candidate_id=cand) if c.interviewer_id == world.member.id
+        )
     with write_session(engine) as s:
         scoring.reopen_scorecard(s, manager, scorecard_id=card.id, reason="Look again")
         scoring.submit_scorecard(s, member, scorecard_id=card.id, reason="Unchanged")

@@ -210,7 +210,10 @@ def list_events(
     for event, personal in rows:
         withheld = personal is not None and (
             (event.action in DRAFT_ACTIONS and event.actor_id != actor.id)
-            or (event.entity_type in SCORING_ENTITIES and personal.candidate_id in blind.get(event.posting_id or -1, set()))
+            or (
+                event.entity_type in SCORING_ENTITIES
+                and personal.candidate_id in blind.get(event.posting_id or -1, set())
+            )
         )
         if withheld:
             before = after = None

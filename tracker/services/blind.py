@@ -111,4 +111,3 @@ def blind_candidate_ids(session: Session, actor: Actor, posting_id: int) -> set[
         )
     ).all()
     return {int(r[0]) for r in rows}
-
