@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages._common import SELECTED_POSTING_KEY
 from app_pages.frame.auth import LAST_SEEN_KEY, USER_ID_KEY
 from tracker.db import read_session
-from tracker.models import AuditEvent
+from tracker.models import AuditEvent, Candidate
 
 pytest_plugins = ["app_helpers"]
 
@@ -133,3 +133,14 @@ def test_a_member_whose_card_rates_nothing_still_sees_no_colleague(app_engine: E
     sc = build_scenario(app_engine, "member", "empty_submitted")
     shown = everything(opened(sc, "scoring", candidate=True))
     assert "WITNESS" not in shown and "DRAFT" not in shown
+
+
+def test_a_conflict_hides_the_name_in_the_members_queue_and_scoring_picker(app_engine: Engine) -> None:
+    sc = build_scenario(app_engine, "member", "conflict")
+    with read_session(app_engine) as s:
+        name = s.get(Candidate, sc.candidate_id).name
+    at = opened(sc, "scoring")
+    picker = [w for w in at.selectbox if w.options and any(sc.label in str(o) for o in w.options)]
+    shown = everything(at) + " ".join(str(o) for w in picker for o in w.options)
+    assert sc.label in shown
+    assert name not in shown
