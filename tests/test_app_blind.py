@@ -144,3 +144,9 @@ def test_a_conflict_hides_the_name_in_the_members_queue_and_scoring_picker(app_e
     shown = everything(at) + " ".join(str(o) for w in picker for o in w.options)
     assert sc.label in shown
     assert name not in shown
+
+
+def test_the_scoring_page_says_why_a_card_that_rates_nothing_opens_nothing(app_engine: Engine) -> None:
+    sc = build_scenario(app_engine, "member", "empty_submitted")
+    shown = everything(opened(sc, "scoring", candidate=True))
+    assert "rates no criterion, so it does not open your colleagues' scorecards" in shown
