@@ -214,7 +214,7 @@ def record_consensus(page: Any, index: int, level_label: str, *, lang: str, rati
         if not radio.is_checked():
             continue
         if rationale:
-            box.get_by_label(t("Rationale for criterion {number}", lang, number=number)).fill(rationale)
+            box.get_by_role("textbox", name=t("Rationale for criterion {number}", lang, number=number)).fill(rationale)
         box.get_by_role("button", name=t("Record consensus for criterion {number}", lang, number=number)).click()
         try:
             page.get_by_text(t("Consensus recorded for criterion {number}.", lang, number=number)).wait_for(timeout=10_000)
