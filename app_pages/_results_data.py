@@ -40,7 +40,7 @@ from sqlmodel import Session
 from app_pages import frame
 from app_pages._results_text import chart_translator
 from tracker import exports
-from tracker.db import database_url
+from tracker.db import database_url, write_session
 from tracker.reports import render_feedback, render_record, report_filename
 from tracker.results import charts
 from tracker.results.agreement import AgreementSummary, agreement_summary, rating_spread
@@ -48,6 +48,7 @@ from tracker.results.calibration import interviewer_calibration
 from tracker.results.completeness import completeness
 from tracker.results.data import PostingFrames, PostingInfo, load_merit_frames, load_posting_frames
 from tracker.results.merit import MeritView, merit_view
+from tracker.services import audit
 from tracker.services.actor import Actor
 
 TTL_SECONDS = 60
@@ -291,9 +292,29 @@ def load(fn: Callable[..., object], actor: Actor, scope: Scope, **extra: object)
 # --- deferred downloads ---------------------------------------------------------------------------
 
 
-def merit_file(view: MeritView, *, fmt: str, lang: str) -> Callable[[], bytes]:
-    """The merit view as a file, built only when the download button is clicked."""
-    return lambda: exports.export_merit(view, fmt=fmt, lang=lang)
+def merit_file(view: MeritView, *, fmt: str, lang: str, actor: Actor, posting_id: int) -> Callable[[], bytes]:
+    """The merit view as a file, built only when the download button is clicked (an audit event then)."""
+    engine = frame.engine()
+
+    def build() -> bytes:
+        data = exports.export_merit(view, fmt=fmt, lang=lang)
+        with write_session(engine) as session:
+            audit.record_access(
+                session, actor, action="export.merit", posting_id=posting_id,
+                candidate_labels=view.table["label"].astype(str).tolist(),
+                what={"format": fmt, "lang": lang, "anonymised": view.anonymised, "via": "page"},
+            )  # fmt: skip
+        return data
+
+    return build
+
+
+def log_document_access(actor: Actor, *, action: str, posting_id: int, label: str, lang: str) -> None:
+    """Opening or downloading a candidate's documents (their full record) is an audit event (issue #10)."""
+    with write_session(frame.engine()) as session:
+        audit.record_access(
+            session, actor, action=action, posting_id=posting_id, candidate_labels=[label], what={"lang": lang, "via": "page"}
+        )
 
 
 def scores_file(actor: Actor, scope: Scope, *, fmt: str) -> Callable[[], bytes]:

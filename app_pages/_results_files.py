@@ -10,6 +10,7 @@ cells a spreadsheet would run as formulas neutralised) and are built only when t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -61,19 +62,40 @@ def _documents(actor: Actor, scope: data.Scope, raw: pd.DataFrame) -> None:
     if docs is None:
         st.stop()
     assert isinstance(docs, data.CandidateDocuments)
+    # Opening a candidate's record is an audit event (issue #10), once per candidate and language per session.
+    opened = st.session_state.setdefault("results_documents_opened", set())
+    if (scope.posting_id, int(candidate_id), scope.lang) not in opened:
+        data.log_document_access(
+            actor, action="report.open", posting_id=scope.posting_id, label=labels[int(candidate_id)], lang=scope.lang
+        )
+        opened.add((scope.posting_id, int(candidate_id), scope.lang))
+
+    def download(kind: str, html: str) -> Callable[[], bytes]:
+        def build() -> bytes:
+            data.log_document_access(
+                actor,
+                action=f"report.{kind}",
+                posting_id=scope.posting_id,
+                label=labels[int(candidate_id)],
+                lang=scope.lang,
+            )
+            return html.encode("utf-8")
+
+        return build
+
     st.caption(
         _("Both documents are in the language of this page, print from the browser (or save as PDF), and name the "
           "candidate. File names carry only the posting and the candidate's label.")
     )  # fmt: skip
     buttons = st.columns(2)
     buttons[0].download_button(
-        _("Record of decision (HTML)"), docs.record.encode("utf-8"), file_name=docs.record_name, mime=HTML_MIME,
+        _("Record of decision (HTML)"), download("record", docs.record), file_name=docs.record_name, mime=HTML_MIME,
         key="results_download_record", on_click="ignore", icon=":material/description:",
         help=_("Every interviewer's ratings and notes, declarations, consensus and rationale, verdict per criterion "
                "and decision: the page for the file."),
     )  # fmt: skip
     buttons[1].download_button(
-        _("Feedback summary (HTML)"), docs.feedback.encode("utf-8"), file_name=docs.feedback_name, mime=HTML_MIME,
+        _("Feedback summary (HTML)"), download("feedback", docs.feedback), file_name=docs.feedback_name, mime=HTML_MIME,
         key="results_download_feedback", on_click="ignore", icon=":material/forum:",
         help=_("For the candidate's informal discussion: met or not per criterion and the board's reasons, without "
                "interviewer names or other candidates."),
@@ -104,12 +126,12 @@ def _exports(actor: Actor, scope: data.Scope, *, has_candidates: bool) -> None:
     rows = st.columns(2)
     rows[0].markdown(_("**Merit view** (one row per candidate)"))
     rows[0].download_button(
-        _("Merit view (CSV)"), data.merit_file(merit.view, fmt="csv", lang=scope.lang),
+        _("Merit view (CSV)"), data.merit_file(merit.view, fmt="csv", lang=scope.lang, actor=actor, posting_id=scope.posting_id),
         file_name=f"{stem}-merit{suffix}-{scope.lang}.csv", mime=CSV_MIME, key="results_export_merit_csv",
         on_click="ignore", icon=":material/download:", disabled=not has_candidates,
     )  # fmt: skip
     rows[0].download_button(
-        _("Merit view (XLSX)"), data.merit_file(merit.view, fmt="xlsx", lang=scope.lang),
+        _("Merit view (XLSX)"), data.merit_file(merit.view, fmt="xlsx", lang=scope.lang, actor=actor, posting_id=scope.posting_id),
         file_name=f"{stem}-merit{suffix}-{scope.lang}.xlsx", mime=XLSX_MIME, key="results_export_merit_xlsx",
         on_click="ignore", icon=":material/download:", disabled=not has_candidates,
     )  # fmt: skip

@@ -91,6 +91,14 @@ def display_table(view: MeritView, lang: str) -> pd.DataFrame:
         out[h["name"]] = table["name"].astype(object)
     out[h["status"]] = _once_per_value(table["status"], lambda s: status_label(s, lang))
     out[h["decision"]] = _once_per_value(table["decision"], lambda d: decision_label(d, lang))
+    if "decision_override" in table.columns and table["decision_override"].astype(bool).any():
+        # An override of the essentials verdict is flagged beside the decision (issue #10).
+        _ = translator(lang)
+        flag = " ⚑ " + _("override of the essentials verdict")
+        out[h["decision"]] = [
+            d + flag if o else d
+            for d, o in zip(out[h["decision"]], table["decision_override"].astype(bool), strict=True)
+        ]
     essentials_columns = ["essentials", "essentials_verdict", "essentials_not_met", "essentials_pending"]
     essentials: dict[tuple[object, ...], str] = {}
     texts_of_rows = []

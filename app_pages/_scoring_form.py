@@ -486,7 +486,13 @@ def _read_only(user_id: int, bundle: ScorecardBundle) -> None:
     if cards is None:
         return
     others = [c for c in cards if c.interviewer_id != card.interviewer_id and c.status == ScorecardStatus.submitted]
-    if not others:
+    if not others and all(s.rating is None for s in card.scores):
+        # Issue #17: a card that rates nothing opens no colleague's card (the service's rule, said here).
+        st.info(
+            _("Blind scoring: your scorecard for {candidate} rates no criterion, so it does not open your colleagues' "
+              "scorecards; ask the chair or the hiring manager.", candidate=frame.escape_markdown(card.candidate_label))
+        )  # fmt: skip
+    elif not others:
         st.info(_("No colleague has submitted a scorecard for this candidate yet."))
     for other in others:
         with st.expander(frame.escape_markdown(other.interviewer_name), icon=":material/person:"):

@@ -104,7 +104,7 @@ rows = {
     _("Candidate"): [e.candidate_label or "" for e in events],
     _("Reason"): [e.reason or "" for e in events],
 }
-full = pd.DataFrame({**rows, _("Details"): [details(e.before, e.after) for e in events]})
+full = pd.DataFrame({**rows, _("Details"): [_("(withheld: a colleague's draft, or blind scoring)") if e.withheld else details(e.before, e.after) for e in events]})
 shown = pd.DataFrame(
     {**rows, _("Details"): [d if len(d) <= DETAILS_IN_TABLE else d[: DETAILS_IN_TABLE - 1] + "…" for d in full[_("Details")]]}
 )

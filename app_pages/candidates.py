@@ -295,6 +295,9 @@ with tab_decisions:
                 _("Current decision: **{outcome}**, recorded {moment}.",
                   outcome=common.label(common.OUTCOME_LABELS, existing.outcome), moment=common.format_moment(existing.decided_at))
             )
+            if existing.overridden:
+                st.warning(_("This decision overrides the essential criteria verdict. Reason given:"), icon=":material/flag:")
+                frame.plain_text(existing.override_reason)
         outcomes = list(DecisionOutcome)
         decision_key = f"{decision_id}_{existing.version if existing else 0}"
         with st.form(f"candidates_decision_{decision_key}"):
@@ -306,11 +309,19 @@ with tab_decisions:
                 _("Rationale"), value=existing.rationale if existing else "", max_chars=10_000,
                 key=f"candidates_rationale_{decision_key}",
             )
+            override_reason = st.text_area(
+                _("Reason for overriding the essential criteria verdict (only when the outcome goes against it)"),
+                value=existing.override_reason if existing else "", max_chars=10_000,
+                key=f"candidates_override_{decision_key}",
+                help=_("“Qualified” and “offer made” need every essential criterion met, and “not qualified” an essential "
+                       "criterion not met; any other outcome is an override, kept and flagged on the results, the record "
+                       "of decision and the feedback summary."),
+            )  # fmt: skip
             record = st.form_submit_button(_("Record the decision"), type="primary", key=f"candidates_decision_submit_{decision_key}")
         if record:
             result = frame.service_call(
                 decisions.record_decision, actor, candidate_id=decision_id, outcome=outcome, rationale=rationale,
-                expected_version=existing.version if existing else 0, write=True,
+                override_reason=override_reason, expected_version=existing.version if existing else 0, write=True,
                 messages={ConflictError: _("Someone recorded a decision for this candidate after you opened the page. Reload to see it, then decide again.")},
             )
             if result is not None:

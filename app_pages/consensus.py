@@ -25,9 +25,9 @@ from app_pages._scoring_text import (
     split_choice,
 )
 from app_pages.frame.auth import FLASH_KEY
-from tracker.models import Role, ScorecardStatus
+from tracker.models import CriterionKind, Justification, Role, ScorecardStatus
 from tracker.services import candidates, consensus, panels, postings, rubrics, scoring
-from tracker.services.consensus import ConsensusBoard, ConsensusRow
+from tracker.services.consensus import JUSTIFICATION_WORDS, ConsensusBoard, ConsensusRow
 from tracker.services.errors import ConflictError, TrackerError
 from tracker.services.postings import PostingSummary
 from tracker.services.rubrics import LevelPublic
@@ -92,6 +92,8 @@ def show_ratings(row: ConsensusRow, levels: list[LevelPublic]) -> None:
                  rating=frame.escape_markdown(rating_text(rating.rating, rating.not_assessed, levels)))  # fmt: skip
         if rating.older_version:
             line += " · " + _("given under an older rubric version")
+        if rating.reopened_after_peek:
+            line += " · " + _("reopened after this member could read colleagues' scorecards")
         st.markdown(line)
         if rating.notes:
             frame.plain_text(rating.notes)
@@ -117,18 +119,13 @@ def record_from_form(user_id: int, candidate_id: int, row: ConsensusRow, version
         feedback[row.criterion.id] = ("error", _("Choose a consensus rating, or “not assessed”."))
         return
     rating, not_assessed = split_choice(choice)
-    outside = rating is not None and row.low is not None and row.high is not None and not row.low <= rating <= row.high
-    if outside and not rationale.strip():
-        feedback[row.criterion.id] = (
-            "error",
-            _("The consensus {rating} is outside the panel's ratings ({low}–{high}): write the rationale for it.",
-              rating=rating, low=row.low, high=row.high),
-        )  # fmt: skip
-        return
+    # The rules (rationale, justification, too few ratings) are the service's: its refusal is shown below.
+    justification = st.session_state.get(f"{key}_justification") or None
+    below_min_reason = st.session_state.get(f"{key}_below_min") or ""
     result = frame.service_call(
         attempt_as, user_id, consensus.record_consensus, write=True, candidate_id=candidate_id,
         criterion_id=row.criterion.id, rating=rating, not_assessed=not_assessed, rationale=rationale,
-        expected_version=version,
+        expected_version=version, justification=justification, below_min_reason=below_min_reason,
     )  # fmt: skip
     if result is None or result.error is not None:
         error = result.error if result is not None else None
@@ -163,8 +160,13 @@ def consensus_form(board: ConsensusBoard, row: ConsensusRow, levels: list[LevelP
         st.info(_("Consensus recorded: **{rating}** ({when})",
                   rating=frame.escape_markdown(rating_text(existing.rating, existing.not_assessed, levels)),
                   when=local_datetime(existing.decided_at)), icon=":material/handshake:")  # fmt: skip
+        if existing.justification is not None:
+            st.markdown(_("Justification: **{justification}**", justification=_(JUSTIFICATION_WORDS[existing.justification])))
         if existing.rationale:
             frame.plain_text(existing.rationale)
+        if existing.below_min_reason:
+            st.caption(_("Agreed with fewer ratings than the minimum, because:"))
+            frame.plain_text(existing.below_min_reason)
     current = None
     if existing is not None:
         current = NOT_ASSESSED if existing.not_assessed else existing.rating
@@ -186,9 +188,26 @@ def consensus_form(board: ConsensusBoard, row: ConsensusRow, levels: list[LevelP
         st.text_area(
             _("Rationale for criterion {number}", number=row.criterion.number),
             value=existing.rationale if existing else "",
-            help=_("Required when the consensus is outside the panel's ratings, or “not assessed” after ratings."),
+            help=_("Required when the consensus differs from a member's rating, when nobody rated the criterion, "
+                   "and when an essential criterion is left unmet."),
             key=f"{key}_rationale",
-        )
+        )  # fmt: skip
+        if row.criterion.kind == CriterionKind.essential:
+            choices: list[Any] = [None, *Justification]
+            st.selectbox(
+                _("Justification if criterion {number} is not met", number=row.criterion.number),
+                choices,
+                index=choices.index(existing.justification) if existing is not None else 0,
+                format_func=lambda j: "—" if j is None else _(JUSTIFICATION_WORDS[j]),
+                key=f"{key}_justification",
+            )
+        rated = sum(1 for r in row.ratings if r.rating is not None)
+        if rated < row.criterion.min_raters:
+            st.text_input(
+                _("Reason for agreeing with {n} of the {min_raters} ratings needed", n=rated, min_raters=row.criterion.min_raters),
+                value=existing.below_min_reason if existing else "",
+                key=f"{key}_below_min",
+            )
         st.form_submit_button(
             _("Record consensus for criterion {number}", number=row.criterion.number),
             on_click=record_from_form, args=(actor.id, board.candidate_id, row, version, key),

@@ -402,6 +402,7 @@ def populate(engine: Engine, size: Size) -> Dataset:
         postings, sources, rubrics, levels, criteria, panels = [], [], [], [], [], []
         rubric_ids = ids.take(Rubric.__table__, postings_n)
         criteria_of: dict[int, list[tuple[int, bool]]] = {}  # posting -> [(criterion id, is asset)]
+        lineage_of: dict[int, str] = {}  # criterion id -> lineage (consensus rows are keyed by it)
         panel_of: dict[int, list[int]] = {}
         # The bench interviewer chairs the scoring posting's panel and sits on the next
         # ``interviewer_panels - 1`` postings' panels (never the merit posting's).
@@ -436,8 +437,9 @@ def populate(engine: Engine, size: Size) -> Dataset:
                 _, text_en, text_fr = pool[(start + number) % len(pool)]
                 asset = number > k - 2
                 q_en, q_fr = QUALIFIERS[(index + number) % len(QUALIFIERS)]
+                lineage_of[cid] = str(uuid.UUID(int=rng.getrandbits(128)))
                 criteria.append({
-                    "id": cid, "rubric_id": rid, "lineage": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "id": cid, "rubric_id": rid, "lineage": lineage_of[cid],
                     "number": number, "kind": "asset" if asset else "essential", "text_en": text_en + q_en,
                     "text_fr": text_fr + q_fr, "weight": 1.0 if asset else float(1 + number % 3), "pass_mark": 3,
                     "min_raters": 2,
@@ -554,7 +556,8 @@ def populate(engine: Engine, size: Size) -> Dataset:
                                 {"scorecard_id": card_id, "criterion_id": crit_id, "rating": rating, "notes": note})})  # fmt: skip
                 # Half of the fully scored candidates went through consensus; most of those have a decision.
                 if all_submitted and pid != scoring_posting_id and rng.random() < 0.5:
-                    consensus += [{"candidate_id": cid, "criterion_id": crit_id, "rating": max(1, min(5, round(ability))),
+                    consensus += [{"candidate_id": cid, "criterion_id": crit_id, "lineage": lineage_of[crit_id],
+                                   "rating": max(1, min(5, round(ability))),
                                    "not_assessed": False, "rationale": "Agreed at the board's debrief.",
                                    "decided_by_id": panel_of[pid][0], "decided_at": now} for crit_id, _ in crits]  # fmt: skip
                     if rng.random() < 0.7:

@@ -280,6 +280,7 @@ def make_consensus(session: Session, *, candidate: Candidate, criterion: Criteri
     row = Consensus(
         candidate_id=candidate.id or 0,
         criterion_id=criterion.id or 0,
+        lineage=criterion.lineage,
         rating=rating,
         not_assessed=rating is None,
         rationale=rationale,

@@ -22,6 +22,7 @@ from tracker.models import (
     PanelMember,
     Role,
     Scorecard,
+    ScorecardStatus,
 )
 
 pytest_plugins = ["app_helpers"]
@@ -182,6 +183,9 @@ def test_setting_the_panel_and_its_chair(app_engine: Engine, world: World) -> No
 
 def test_recording_a_decision_needs_a_rationale(app_engine: Engine, world: World) -> None:
     target = world.candidates[0]
+    with write_session(app_engine) as session:
+        for user in (world.chair, world.member):
+            make_scorecard(session, candidate=target, interviewer=user, ratings=[4, 4, 4], status=ScorecardStatus.submitted)
     at = signed_in(world.manager.id, page="candidates")
     at.selectbox(key="candidates_decision_choice").set_value(target.id).run()
     at.selectbox(key=f"candidates_outcome_{target.id}_0").set_value(DecisionOutcome.qualified)
@@ -195,6 +199,28 @@ def test_recording_a_decision_needs_a_rationale(app_engine: Engine, world: World
         decision = session.exec(select(Decision).where(Decision.candidate_id == target.id)).one()
         assert (decision.outcome, decision.decided_by_id) == (DecisionOutcome.qualified, world.manager.id)
     assert list(table_with(at, "Language of assessment")["Decision"]) == ["Qualified", "—"]
+
+
+def test_qualified_for_a_candidate_failing_an_essential_needs_an_override_reason(app_engine: Engine, world: World) -> None:
+    target = world.candidates[0]
+    with write_session(app_engine) as session:
+        for user in (world.chair, world.member):
+            make_scorecard(session, candidate=target, interviewer=user, ratings=[1, 4, 4], status=ScorecardStatus.submitted)
+    at = signed_in(world.manager.id, page="candidates")
+    at.selectbox(key="candidates_decision_choice").set_value(target.id).run()
+    at.selectbox(key=f"candidates_outcome_{target.id}_0").set_value(DecisionOutcome.qualified)
+    at.text_area(key=f"candidates_rationale_{target.id}_0").input("Strong everywhere else.")
+    at = click(at, "Record the decision")
+    assert "does not meet essential criteria [1]" in at.error[0].value or "does not meet essential criteria 1" in at.error[0].value
+    with read_session(app_engine) as session:
+        assert session.exec(select(Decision)).all() == []
+    at.text_area(key=f"candidates_override_{target.id}_0").input("Criterion 1 was assessed on the wrong posting's question.")
+    at = click(at, "Record the decision")
+    assert_no_exception(at)
+    with read_session(app_engine) as session:
+        decision = session.exec(select(Decision.outcome, Decision.override_reason)).one()
+    assert tuple(decision) == (DecisionOutcome.qualified, "Criterion 1 was assessed on the wrong posting's question.")
+    assert "This decision overrides the essential criteria verdict. Reason given:" in [w.value for w in at.warning]
 
 
 def test_a_manager_sees_only_their_own_postings(world: World) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from tracker.db import read_session, write_session
-from tracker.models import Consensus, Role, Scorecard, ScorecardStatus, User
+from tracker.models import Consensus, Justification, Role, Scorecard, ScorecardStatus, User
 
 pytest_plugins = ["app_helpers"]
 
@@ -39,10 +39,18 @@ def form_keys(at: AppTest, suffix: str) -> list[str]:
     return [w.key for w in [*at.radio, *at.text_area] if w.key and w.key.startswith("consensus_") and w.key.endswith(suffix)]
 
 
-def record(at: AppTest, index: int, rating: int | str, rationale: str = "") -> AppTest:
+def record(
+    at: AppTest, index: int, rating: int | str, rationale: str = "", justification: str | None = None, below_min: str = ""
+) -> AppTest:
     at.radio(key=form_keys(at, "_rating")[index]).set_value(rating)
     if rationale:
         at.text_area(key=form_keys(at, "_rationale")[index]).input(rationale)
+    if justification:
+        keys = [w.key for w in at.selectbox if w.key and w.key.endswith("_justification")]
+        at.selectbox(key=keys[index]).set_value(Justification(justification))
+    if below_min:
+        keys = [w.key for w in at.text_input if w.key and w.key.endswith("_below_min")]
+        at.text_input(key=keys[index]).input(below_min)
     buttons = [b for b in at.button if b.label.startswith("Record consensus for criterion")]
     return buttons[index].click().run()
 
@@ -113,9 +121,9 @@ def test_board_shows_every_rating_and_note_and_flags_a_wide_spread(app_engine: E
     assert "Spread: 0 (4–4)" in shown
 
 
-def test_recording_a_consensus_inside_the_range_saves_it(app_engine: Engine) -> None:
+def test_recording_a_consensus_every_member_gave_saves_it_without_rationale(app_engine: Engine) -> None:
     world = build_world(app_engine)
-    submitted(app_engine, world, {"chair": [2, 4, 3], "member": [4, 4, 3]})
+    submitted(app_engine, world, {"chair": [3, 4, 3], "member": [3, 4, 3]})
     at = consensus_app(world.chair)
     record(at, 0, 3)
     assert_no_exception(at)
@@ -125,15 +133,29 @@ def test_recording_a_consensus_inside_the_range_saves_it(app_engine: Engine) -> 
     assert "Consensus recorded: **3 · Acceptable**" in texts(at)
 
 
-def test_a_consensus_outside_the_range_needs_a_rationale(app_engine: Engine) -> None:
+def test_a_consensus_that_differs_from_a_rating_needs_a_rationale(app_engine: Engine) -> None:
     world = build_world(app_engine)
     submitted(app_engine, world, {"chair": [2, 4, 3], "member": [4, 4, 3]})
     at = consensus_app(world.chair)
-    record(at, 1, 2)
-    assert "The consensus 2 is outside the panel's ratings (4–4): write the rationale for it." in at.error[0].value
+    record(at, 0, 3)
+    assert "differs from a panel member" in at.error[0].value and r"\(2, 4\)" in at.error[0].value
     assert consensus_rows(app_engine) == []
-    record(at, 1, 2, rationale="Both missed the weak example in answer 3.")
-    assert [row[1:] for row in consensus_rows(app_engine)] == [(2, False, "Both missed the weak example in answer 3.")]
+    record(at, 0, 3, rationale="Between the two readings of answer 3.")
+    assert [row[1:] for row in consensus_rows(app_engine)] == [(3, False, "Between the two readings of answer 3.")]
+
+
+def test_an_unmet_essential_needs_a_justification_from_the_list(app_engine: Engine) -> None:
+    world = build_world(app_engine)
+    submitted(app_engine, world, {"chair": [2, 4, 3], "member": [2, 4, 3]})
+    at = consensus_app(world.chair)
+    record(at, 0, 2)
+    assert "choose the justification" in at.error[0].value
+    assert consensus_rows(app_engine) == []
+    record(at, 0, 2, rationale="No example of an accessible service.", justification="insufficiently_demonstrated")
+    with read_session(app_engine) as session:
+        row = session.exec(select(Consensus.rating, Consensus.justification)).one()
+    assert tuple(row) == (2, "insufficiently_demonstrated")
+    assert "Justification: **insufficiently demonstrated**" in texts(at)
 
 
 def test_the_services_refusal_is_shown_beside_the_criterion(app_engine: Engine) -> None:
@@ -143,7 +165,7 @@ def test_the_services_refusal_is_shown_beside_the_criterion(app_engine: Engine) 
     record(at, 2, "na")
     assert "Panel members rated criterion 3; explain why the board marks it “not assessed”" in at.error[0].value
     assert consensus_rows(app_engine) == []
-    record(at, 2, "na", rationale="The question was not asked in the same way to both.")
+    record(at, 2, "na", rationale="The question was not asked in the same way to both.", justification="not_assessed")
     assert [row[1:3] for row in consensus_rows(app_engine)] == [(None, True)]
 
 
@@ -157,7 +179,10 @@ def test_the_manager_runs_the_consensus_when_the_chair_is_conflicted(app_engine:
     assert not any(option.startswith("Candidate 01") for option in options), "not offered to the conflicted chair"
     manager = consensus_app(world.manager)
     record(manager, 2, 3)
+    assert "needs ratings from 2 panel members and has 1" in manager.error[0].value
+    record(manager, 2, 3, below_min="The chair is conflicted; the board has one assessor for this candidate.")
     assert len(consensus_rows(app_engine)) == 1
+    assert "Agreed with fewer ratings than the minimum, because:" in texts(manager)
 
 
 def test_the_chair_reopens_a_scorecard_with_a_reason(app_engine: Engine) -> None:

@@ -286,7 +286,7 @@ FIELDS = [
     ),
     Field(
         "reason for reopening", 2_000,
-        lambda s, w, i, v: scoring.reopen_scorecard(s, w.actor("chair"), scorecard_id=i["submitted"], reason=v),
+        lambda s, w, i, v: scoring.reopen_scorecard(s, w.actor("manager"), scorecard_id=i["submitted"], reason=v),
         lambda s, w, i: s.get(Scorecard, i["submitted"]).reopen_reason,
     ),
     Field(

@@ -168,10 +168,11 @@ def test_consensus_is_a_verdict_source_even_with_one_rater() -> None:
     assert row["consensus_rationale"] == "Agreed at debrief"
 
 
-def test_consensus_not_assessed_gives_no_verdict() -> None:
+def test_consensus_not_assessed_leaves_the_essential_unmet() -> None:
+    """Issue #10: the board could not find it met, so it is not met (the justification says why)."""
     frames = make_frames([crit(11, 1)], 1, {(1, 1): {11: 4}, (1, 2): {11: 4}}, [(1, 11, NA, "Not covered")])
     row = cell(merit_cells(frames), 1, 1)
-    assert (row["source"], row["verdict"], row["verdict_reason"]) == (NOT_ASSESSED, PENDING, "not_assessed")
+    assert (row["source"], row["verdict"], row["verdict_reason"]) == (NOT_ASSESSED, NOT_MET, "not_assessed")
     assert math.isnan(row["value"])
 
 

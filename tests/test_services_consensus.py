@@ -10,7 +10,7 @@ from factories import build_world, criteria_of, make_declaration, make_scorecard
 from sqlmodel import select
 
 from tracker.db import read_session, write_session
-from tracker.models import DecisionOutcome, Score, ScorecardStatus
+from tracker.models import Consensus, DecisionOutcome, Score, ScorecardStatus
 from tracker.services import ConflictError, PermissionDeniedError, ValidationError, consensus, decisions, rubrics
 from tracker.services.rubrics import CriterionEdit
 
@@ -53,30 +53,41 @@ def test_board_shows_every_individual_rating_with_its_spread(ready: dict[str, An
 
 
 @pytest.mark.parametrize(
-    ("criterion", "rating", "not_assessed", "rationale", "ok"),
+    ("criterion", "rating", "not_assessed", "rationale", "justification", "ok"),
     [
-        (0, 3, False, "", True),  # inside 2-4
-        (0, 2, False, "", True),  # the low end
-        (0, 5, False, "", False),  # above the range without rationale
-        (0, 5, False, "Both under-rated the project results", True),
-        (1, 2, False, "", False),  # 3-3 range: 2 is outside
-        (0, None, True, "", False),  # members rated it: "not assessed" needs a reason
-        (0, None, True, "Question was skipped in the interview", True),
-        (0, 9, False, "off the scale", False),
+        (0, 3, False, "", None, False),  # ratings 2 and 4: a 3 differs from both (issue #10: 4, 3, 4, 3 -> 3 too)
+        (0, 3, False, "Between the two readings of the evidence", None, True),
+        (0, 4, False, "", None, False),  # equals one rating, differs from the other
+        (0, 5, False, "Both under-rated the project results", None, True),
+        (1, 3, False, "", None, True),  # 3-3: every member rated 3, no rationale needed
+        (1, 2, False, "", None, False),  # 3-3 range: 2 differs
+        (1, 2, False, "The example was not the candidate's own", None, False),  # essential unmet: justification needed
+        (1, 2, False, "The example was not the candidate's own", "insufficiently_demonstrated", True),
+        (1, 2, False, "", "insufficiently_demonstrated", False),  # the board's words are needed too
+        (1, 2, False, "Words", "not-a-justification", False),
+        (1, 3, False, "", "other", False),  # met: takes no justification
+        (0, None, True, "", None, False),  # members rated it: "not assessed" needs a reason
+        (0, None, True, "Question was skipped in the interview", None, False),  # an unmet essential
+        (0, None, True, "Question was skipped in the interview", "not_assessed", True),
+        (0, 9, False, "off the scale", None, False),
     ],
 )
-def test_consensus_outside_the_individual_range_needs_a_rationale(
-    ready: dict[str, Any], criterion: int, rating: int | None, not_assessed: bool, rationale: str, ok: bool
+def test_consensus_rationale_and_justification_rules(
+    ready: dict[str, Any], criterion: int, rating: int | None, not_assessed: bool, rationale: str, justification: str | None, ok: bool
 ) -> None:
     engine, world = ready["engine"], ready["world"]
-    kwargs = {"candidate_id": ready["cand"], "criterion_id": ready["crits"][criterion], "rating": rating, "not_assessed": not_assessed, "rationale": rationale}
+    kwargs = {"candidate_id": ready["cand"], "criterion_id": ready["crits"][criterion], "rating": rating,
+              "not_assessed": not_assessed, "rationale": rationale, "justification": justification}  # fmt: skip
     if ok:
         with write_session(engine) as s:
             saved = consensus.record_consensus(s, world.actor("chair"), **kwargs)
         assert (saved.rating, saved.not_assessed, saved.rationale) == (rating, not_assessed, rationale)
+        assert (saved.justification.value if saved.justification else None) == justification
     else:
         with pytest.raises(ValidationError), write_session(engine) as s:
             consensus.record_consensus(s, world.actor("chair"), **kwargs)
+        with read_session(engine) as s:
+            assert s.exec(select(Consensus)).all() == []
 
 
 def test_individual_ratings_are_kept_beside_the_consensus(ready: dict[str, Any]) -> None:
@@ -84,7 +95,9 @@ def test_individual_ratings_are_kept_beside_the_consensus(ready: dict[str, Any])
     with read_session(engine) as s:
         before = sorted((sc.scorecard_id, sc.criterion_id, sc.rating, sc.notes) for sc in s.exec(select(Score)).all())
     with write_session(engine) as s:
-        consensus.record_consensus(s, world.actor("chair"), candidate_id=ready["cand"], criterion_id=ready["crits"][0], rating=3)
+        consensus.record_consensus(
+            s, world.actor("chair"), candidate_id=ready["cand"], criterion_id=ready["crits"][0], rating=3, rationale="Between"
+        )
     with read_session(engine) as s:
         after = sorted((sc.scorecard_id, sc.criterion_id, sc.rating, sc.notes) for sc in s.exec(select(Score)).all())
         board = consensus.consensus_board(s, world.actor("manager"), candidate_id=ready["cand"])
@@ -95,15 +108,15 @@ def test_individual_ratings_are_kept_beside_the_consensus(ready: dict[str, Any])
 def test_stale_consensus_write_is_a_conflict(ready: dict[str, Any]) -> None:
     engine, world = ready["engine"], ready["world"]
     chair, manager = world.actor("chair"), world.actor("manager")
-    kw = {"candidate_id": ready["cand"], "criterion_id": ready["crits"][0]}
+    kw = {"candidate_id": ready["cand"], "criterion_id": ready["crits"][0], "rationale": "Discussed"}
     with write_session(engine) as s:
         first = consensus.record_consensus(s, chair, rating=3, expected_version=0, **kw)
     with write_session(engine) as s:
         consensus.record_consensus(s, manager, rating=4, expected_version=first.version, **kw)
     with pytest.raises(ConflictError), write_session(engine) as s:
-        consensus.record_consensus(s, chair, rating=2, expected_version=first.version, **kw)
+        consensus.record_consensus(s, chair, rating=5, expected_version=first.version, **kw)
     with pytest.raises(ConflictError), write_session(engine) as s:
-        consensus.record_consensus(s, chair, rating=2, expected_version=0, **kw)
+        consensus.record_consensus(s, chair, rating=5, expected_version=0, **kw)
     with read_session(engine) as s:
         assert consensus.consensus_board(s, chair, candidate_id=ready["cand"]).rows[0].consensus.rating == 4
 
@@ -118,7 +131,10 @@ def test_conflicted_chair_cannot_run_the_consensus_but_the_manager_can(engine: A
     with pytest.raises(PermissionDeniedError, match="conflict"), read_session(engine) as s:
         consensus.consensus_board(s, world.actor("chair"), candidate_id=cand.id)
     with write_session(engine) as s:
-        saved = consensus.record_consensus(s, world.actor("manager"), candidate_id=cand.id, criterion_id=crit, rating=3)
+        saved = consensus.record_consensus(
+            s, world.actor("manager"), candidate_id=cand.id, criterion_id=crit, rating=3,
+            below_min_reason="The chair is conflicted; one assessor is all the board has",
+        )  # fmt: skip
     assert saved.decided_by_id == world.manager.id
 
 
@@ -152,6 +168,9 @@ def test_decision_needs_a_rationale_except_pending(ready: dict[str, Any]) -> Non
         d = decisions.record_decision(s, manager, candidate_id=ready["cand"], outcome="qualified", rationale="Met every essential criterion")
     assert d.version == 2 and d.outcome == DecisionOutcome.qualified
     with pytest.raises(ConflictError), write_session(engine) as s:
-        decisions.record_decision(s, manager, candidate_id=ready["cand"], outcome="not_qualified", rationale="stale", expected_version=1)
+        decisions.record_decision(
+            s, manager, candidate_id=ready["cand"], outcome="not_qualified", rationale="stale", expected_version=1,
+            override_reason="Reference check",
+        )
     with pytest.raises(ValidationError, match="Outcome"), write_session(engine) as s:
         decisions.record_decision(s, manager, candidate_id=ready["cand"], outcome="hired!!", rationale="x")

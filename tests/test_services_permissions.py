@@ -172,7 +172,7 @@ CASES: dict[str, tuple[Op, set[str]]] = {
         lambda s, a, c: scoring.submit_scorecard(s, a, scorecard_id=c.chair_draft_card), {"chair"},
     ),
     "scoring.get_scorecard (chair's draft)": (
-        lambda s, a, c: scoring.get_scorecard(s, a, scorecard_id=c.chair_draft_card), {"chair", "admin", "manager"},
+        lambda s, a, c: scoring.get_scorecard(s, a, scorecard_id=c.chair_draft_card), {"chair"},
     ),
     # Blind scoring: the chair has not submitted for this candidate, so the member's submitted card stays hidden.
     "scoring.get_scorecard (member's, chair not yet submitted)": (
@@ -189,7 +189,7 @@ CASES: dict[str, tuple[Op, set[str]]] = {
     # consensus and decisions
     "consensus.consensus_board": (lambda s, a, c: consensus.consensus_board(s, a, candidate_id=c.cand_ready), {"chair", "admin", "manager"}),
     "consensus.record_consensus": (
-        lambda s, a, c: consensus.record_consensus(s, a, candidate_id=c.cand_ready, criterion_id=c.criterion_id, rating=3),
+        lambda s, a, c: consensus.record_consensus(s, a, candidate_id=c.cand_ready, criterion_id=c.criterion_id, rating=3, rationale="Agreed"),
         {"chair", "admin", "manager"},
     ),
     "decisions.record_decision": (
@@ -284,7 +284,7 @@ def test_every_public_service_function_is_in_the_matrix() -> None:
         "accounts.verify_password", "accounts.normalise_email", "accounts.check_email", "accounts.check_password",
         "postings.import_postings", "postings.list_postings", "postings.rebuild_rubric_from_sections", "postings.derived_key",
         "scoring.my_queue", "candidates.parse_candidates_csv", "candidates.check_name", "candidates.check_candidate_email",
-        "candidates.check_language", "candidates.label_for", "consensus.waiting_for", "audit.record_event", "audit.to_json",
+        "candidates.check_language", "candidates.label_for", "consensus.waiting_for", "audit.record_event", "audit.record_access", "audit.to_json",
         "rubrics.lock_if_draft",
     }
     covered = {name.split(" ")[0] for name in CASES} | elsewhere

@@ -39,8 +39,10 @@ def _seed_person(engine: Any, world: Any) -> int:
         make_scorecard(s, candidate=row, interviewer=world.member, ratings=[3, 3, 3], notes="PRIYA-NOTES", status=ScorecardStatus.submitted)
         make_consensus(s, candidate=row, criterion=criteria_of(s, rubric_of(s, world.posting))[0], rating=4, rationale="PRIYA-RATIONALE")
     with write_session(engine) as s:
-        scoring.reopen_scorecard(s, world.actor("chair"), scorecard_id=s.exec(select(Scorecard.id).where(Scorecard.candidate_id == cand.id)).first(), reason="Check notes")
-        decisions.record_decision(s, manager, candidate_id=cand.id, outcome="qualified", rationale="PRIYA-DECISION")
+        scoring.reopen_scorecard(s, manager, scorecard_id=s.exec(select(Scorecard.id).where(Scorecard.candidate_id == cand.id)).first(), reason="Check notes")
+        decisions.record_decision(
+            s, manager, candidate_id=cand.id, outcome="qualified", rationale="PRIYA-DECISION", override_reason="PRIYA-OVERRIDE"
+        )
     return cand.id
 
 

@@ -273,4 +273,18 @@ def posting_scores_file(
     """
     with read_session(engine) as session:
         frames = load_posting_frames(session, actor, posting_id=posting_id, notes=True)
-    return export_scores(frames, fmt=fmt, lang=lang, anonymised=anonymised)
+    data = export_scores(frames, fmt=fmt, lang=lang, anonymised=anonymised)
+    log_access(engine, actor, action="export.scores", frames=frames, what={"format": fmt, "lang": lang, "anonymised": anonymised})
+    return data
+
+
+def log_access(engine: Engine, actor: Actor, *, action: str, frames: PostingFrames, what: dict[str, Any]) -> None:
+    """Record that ``actor`` read these candidates' personal information (issue #10), in its own transaction."""
+    from tracker.db import write_session
+    from tracker.services.audit import record_access
+
+    with write_session(engine) as session:
+        record_access(
+            session, actor, action=action, posting_id=frames.posting.posting_id,
+            candidate_labels=frames.candidates["label"].astype(str).tolist(), what=what,
+        )  # fmt: skip

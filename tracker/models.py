@@ -64,6 +64,21 @@ class Recommendation(enum.StrEnum):
     no_decision = "no_decision"
 
 
+class Justification(enum.StrEnum):
+    """Why an essential criterion is not met: the fixed list a board chooses from (issue #10), words apart.
+
+    Stored as plain text (validated by the consensus service) rather than a database enum, so a new
+    entry never needs a PostgreSQL ``ALTER TYPE``.
+    """
+
+    insufficiently_demonstrated = "insufficiently_demonstrated"
+    not_enough_information = "not_enough_information"
+    not_assessed = "not_assessed"
+    did_not_attend = "did_not_attend"
+    not_relevant = "not_relevant"
+    other = "other"
+
+
 class DecisionOutcome(enum.StrEnum):
     pending = "pending"
     qualified = "qualified"
@@ -237,6 +252,9 @@ class Scorecard(SQLModel, table=True):
     submitted_at: datetime | None = None
     reopened_at: datetime | None = None
     reopen_reason: str | None = None
+    # Set (and never cleared) when the chair or manager reopens the card after its author could read
+    # colleagues' cards (issue #17): the consensus board and the record of decision say so.
+    reopened_after_peek: bool = False
     version: int = 1
 
 
@@ -254,14 +272,21 @@ class Score(SQLModel, table=True):
 
 
 # The board's agreed rating for one criterion of one candidate; individual scores are kept beside it.
+# One per (candidate, criterion *lineage*) whatever the rubric version (issue #10); ``criterion_id`` is
+# the version it was last recorded under.
 class Consensus(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("candidate_id", "criterion_id"),)
+    __table_args__ = (UniqueConstraint("candidate_id", "lineage"),)
     id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(sa_column=_fk("candidate.id", ondelete="CASCADE"))
     criterion_id: int = Field(sa_column=_fk("criterion.id", ondelete="RESTRICT"))
+    lineage: str = Field(max_length=36)
     rating: int | None = None
     not_assessed: bool = False
     rationale: str = ""
+    # A ``Justification`` value when the consensus leaves an essential criterion unmet, else None.
+    justification: str | None = Field(default=None, max_length=40)
+    # Why the board agreed although fewer members than the criterion's ``min_raters`` rated it.
+    below_min_reason: str = ""
     decided_by_id: int | None = Field(default=None, sa_column=_fk("user.id", ondelete="SET NULL", nullable=True))
     decided_at: datetime = Field(default_factory=utcnow)
     version: int = 1
@@ -273,6 +298,8 @@ class Decision(SQLModel, table=True):
     candidate_id: int = Field(sa_column=Column(Integer, ForeignKey("candidate.id", ondelete="CASCADE"), unique=True))
     outcome: DecisionOutcome = DecisionOutcome.pending
     rationale: str = ""
+    # Not empty when the manager decided against the essentials verdict (issue #10): the written reason.
+    override_reason: str = ""
     decided_by_id: int | None = Field(default=None, sa_column=_fk("user.id", ondelete="SET NULL", nullable=True))
     decided_at: datetime = Field(default_factory=utcnow)
     version: int = 1

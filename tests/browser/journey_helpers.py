@@ -202,8 +202,9 @@ def add_to_multiselect(page: Any, label: str, typed: str, tab: str | None = None
     raise AssertionError(f"could not add {typed!r} to {label!r}")
 
 
-def record_consensus(page: Any, index: int, level_label: str, *, lang: str) -> None:
-    """Choose the consensus level of criterion ``index`` and record it; retried if a rerun redrew the form."""
+def record_consensus(page: Any, index: int, level_label: str, *, lang: str, rationale: str = "") -> None:
+    """Choose the consensus level of criterion ``index`` (with a rationale when given) and record it;
+    retried if a rerun redrew the form."""
     number = index + 1
     for _ in range(3):
         wait_for_app(page)
@@ -212,6 +213,8 @@ def record_consensus(page: Any, index: int, level_label: str, *, lang: str) -> N
         radio = box.get_by_role("radio", name=level_label, exact=True)
         if not radio.is_checked():
             continue
+        if rationale:
+            box.get_by_role("textbox", name=t("Rationale for criterion {number}", lang, number=number)).fill(rationale)
         box.get_by_role("button", name=t("Record consensus for criterion {number}", lang, number=number)).click()
         try:
             page.get_by_text(t("Consensus recorded for criterion {number}.", lang, number=number)).wait_for(timeout=10_000)

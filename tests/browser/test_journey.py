@@ -210,13 +210,14 @@ def run_journey(browsers: Browsers, seed: Any, shot: Any, journey: Journey) -> N
     page.get_by_text(f"Chair evidence 1 ({lang})", exact=False).filter(visible=True).first.wait_for()
     shot(page, "07-second-submitted-sees-colleague")
 
-    # 5. The chair records the consensus, criterion by criterion (inside the panel's ratings).
+    # 5. The chair records the consensus, criterion by criterion: the chair's rating, which differs from the
+    # second member's 4 on every other criterion, so the board writes its rationale (issue #10).
     page = browsers.page_of("chair")
     go_to(page, t("Consensus", lang))
     boxes = page.locator('[class*="st-key-consensus_box_"]')
     wait_until(lambda: boxes.count() == journey.criteria, "one consensus box per criterion")
     for i in range(journey.criteria):
-        record_consensus(page, i, first_ratings[i], lang=lang)
+        record_consensus(page, i, first_ratings[i], lang=lang, rationale=f"Discussed at the debrief ({lang})")
     wait_until(lambda: seed(lambda s: len(s.exec(select(Consensus)).all())) >= journey.criteria, "the consensus rows")
     shot(page, "08-chair-consensus")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from tracker.db import get_engine, read_session
+from tracker.db import get_engine, read_session, write_session
 
 
 @click.command()
@@ -28,7 +28,7 @@ def command(posting_ref: str, fmt: str, what: str, lang: str, anonymised: bool, 
     from tracker.results.data import load_merit_frames, load_posting_frames
     from tracker.results.lookup import actor_for, resolve_posting
     from tracker.results.merit import merit_view
-    from tracker.services import TrackerError
+    from tracker.services import TrackerError, audit
 
     try:
         with read_session(get_engine()) as session:
@@ -46,6 +46,12 @@ def command(posting_ref: str, fmt: str, what: str, lang: str, anonymised: bool, 
     else:
         data = export_scores(frames, fmt=fmt, lang=lang, anonymised=anonymised)
         rows = len(frames.need("scores"))
+    with write_session(get_engine()) as session:
+        audit.record_access(
+            session, actor, action=f"export.{what}", posting_id=posting_id,
+            candidate_labels=frames.candidates["label"].astype(str).tolist(),
+            what={"format": fmt, "lang": lang, "anonymised": anonymised, "via": "cli"},
+        )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     click.echo(f"Wrote {rows} row(s) to {out}")

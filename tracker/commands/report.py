@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from tracker.db import get_engine, read_session
+from tracker.db import get_engine, read_session, write_session
 
 
 @click.command()
@@ -28,7 +28,7 @@ def command(posting_ref: str, candidate_ref: str | None, kind: str, lang: str, o
     from tracker.reports import ReportError, render, report_filename
     from tracker.results.data import load_posting_frames
     from tracker.results.lookup import actor_for, resolve_candidate, resolve_posting
-    from tracker.services import TrackerError
+    from tracker.services import TrackerError, audit
 
     try:
         with read_session(get_engine()) as session:
@@ -37,6 +37,13 @@ def command(posting_ref: str, candidate_ref: str | None, kind: str, lang: str, o
             ids = None if candidate_ref is None else [resolve_candidate(session, posting_id, candidate_ref)]
             frames = load_posting_frames(session, actor, posting_id=posting_id, candidate_ids=ids, notes=True)
         candidates = frames.candidates["candidate_id"].astype(int).tolist()
+        labels = frames.candidates["label"].astype(str).tolist()
+        # Reading candidates' personal information is an audit event (issue #10): who, what, which labels, when.
+        with write_session(get_engine()) as session:
+            audit.record_access(
+                session, actor, action=f"report.{kind}", posting_id=posting_id, candidate_labels=labels,
+                what={"kind": kind, "lang": lang, "via": "cli"},
+            )  # fmt: skip
         if candidate_ref is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(render(frames, candidates[0], kind=kind, lang=lang), encoding="utf-8")

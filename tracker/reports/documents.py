@@ -6,7 +6,9 @@ results page. Every value from the database (names, notes, rationales, criterion
 page through Jinja2 with autoescaping on: a note containing ``<script>`` prints as text.
 
 The feedback summary is for the candidate: it names no board member and shows nothing about other
-candidates, only this candidate's verdict per criterion and the board's consensus rationale.
+candidates, only this candidate's verdict per criterion and the board's consensus rationale; for every
+unmet essential criterion it always states the justification (or that none is recorded yet) and the
+board's reasons, and it flags a decision that overrides the essentials verdict (issue #10).
 """
 
 from __future__ import annotations
@@ -165,8 +167,11 @@ def _criterion_blocks(frames: PostingFrames, candidate_id: int, lang: str) -> tu
 
 def _consensus(row: Any, w: dict[str, str]) -> dict[str, Any]:
     rating = w["not_assessed"] if bool(row["not_assessed"]) or pd.isna(row["rating"]) else str(int(row["rating"]))
+    code = _text(row.get("justification"))
     return {
         "rating": rating,
+        "justification": w.get(f"j_{code}", code) if code else "",
+        "below_min_reason": _text(row.get("below_min_reason")),
         "rationale": _text(row["rationale"]),
         "by": w["decided_by"].format(name=_text(row["decided_by"]) or "—", date=_when(row["decided_at"])),
     }
@@ -270,6 +275,7 @@ def record_context(
             "submitted": _when(card["submitted_at"]),
             "reopened": _when(card["reopened_at"]),
             "reopen_reason": _text(card["reopen_reason"]),
+            "after_peek": bool(card.get("reopened_after_peek", False)),
         }
         for card in cards.sort_values("interviewer", kind="stable").to_dict("records")
     ]
@@ -289,6 +295,7 @@ def record_context(
             "weighted_total": total,
             "decision": None if not decision else {
                 "outcome": w.get(f"decision_{decision}", decision),
+                "override_reason": _text(cand.get("decision_override_reason")),
                 "rationale": _text(cand["decision_rationale"]),
                 "by": w["decided_by"].format(name=_text(cand["decided_by"]) or "—", date=_when(cand["decided_at"])),
             },
@@ -305,14 +312,32 @@ def feedback_context(
     context = _common(frames, candidate_id, lang, now)
     blocks, summary = _criterion_blocks(frames, candidate_id, lang)
     css, essentials = _essentials_words(summary, w)
+    cand = _candidate_row(frames, candidate_id)
+    decision = _text(cand.get("decision"))
+    override = _text(cand.get("decision_override_reason"))
+    # Issue #10: for every unmet essential, the justification from the fixed list and the board's words.
+    unmet = [
+        {
+            "number": b["number"], "text": b["text"],
+            "justification": (b["consensus"] or {}).get("justification") or w["justification_missing"],
+            "reasons": (b["consensus"] or {}).get("rationale", ""),
+        }
+        for b in blocks
+        if b["is_essential"] and b["verdict_class"] == "not-met"
+    ]  # fmt: skip
     context.update(
         {
+            "unmet": unmet,
+            "override": None if not (decision and override) else {
+                "outcome": w.get(f"decision_{decision}", decision), "reason": override,
+            },
             "title": w["feedback_title"],
             "criteria": [
                 {
                     "number": b["number"], "kind": b["kind"], "is_essential": b["is_essential"], "text": b["text"],
                     "verdict_class": b["verdict_class"], "verdict": b["verdict"], "why": b["why"],
                     "rationale": b["consensus"]["rationale"] if b["consensus"] else "",
+                    "justification": b["consensus"]["justification"] if b["consensus"] else "",
                 }  # fmt: skip
                 for b in blocks
             ],

@@ -41,13 +41,23 @@ def rating_deviations(frames: PostingFrames) -> pd.DataFrame:
     return work
 
 
+# Floating-point noise: means of the same whole-number ratings can differ from 0 by ~1e-16 (issue #10
+# saw -7e-17 labelled "severe"). Deviations within this of the tolerance's edge count as in line.
+NOISE = 1e-9
+
+
 def direction(mean_deviation: float | None, tolerance: float = 0.0) -> str:
-    """``lenient`` above +tolerance, ``severe`` below -tolerance, ``in_line`` between, ``no_data`` without one."""
+    """``lenient`` above +tolerance, ``severe`` below -tolerance, ``in_line`` between, ``no_data`` without one.
+
+    The edges ignore floating-point noise (``NOISE``): a tolerance of 0 in the UI still calls −7e-17
+    "in line", and a deviation a hair (1e-12) past the tolerance is not a different label from one on it.
+    """
     if mean_deviation is None or pd.isna(mean_deviation):
         return NO_DATA
-    if mean_deviation > tolerance:
+    edge = max(float(tolerance), 0.0) + NOISE
+    if mean_deviation > edge:
         return LENIENT
-    if mean_deviation < -tolerance:
+    if mean_deviation < -edge:
         return SEVERE
     return IN_LINE
 

@@ -6,7 +6,10 @@ computations can be tested without one. Each frame is one SQL statement with its
 database (no per-candidate queries), which keeps a 2,000-candidate posting to a handful of queries.
 
 Only *submitted* scorecards contribute ratings: a draft is an interviewer's work in progress and, under
-blind scoring, not yet evidence. Access is checked first with the services' own rule
+blind scoring, not yet evidence. A reader who also sits on the panel (a manager on their own panel) is
+blind for the candidates whose scorecard they have not yet submitted with a criterion rated
+(:mod:`tracker.services.blind`): every frame drops colleagues' ratings, consensus, recommendations and
+notes for those candidates, so the merit view, charts, reports and exports cannot show them. Access is checked first with the services' own rule
 (:func:`tracker.services.permissions.require_results_access`): results show every interviewer's
 ratings, so only the posting's manager and administrators may load them.
 """
@@ -41,6 +44,7 @@ from tracker.models import (
     User,
 )
 from tracker.services.actor import Actor
+from tracker.services.blind import blind_candidate_ids
 from tracker.services.permissions import require_results_access
 
 # Completion states of one panel member for one candidate (the ``status`` column of ``scorecards``).
@@ -51,7 +55,7 @@ CONFLICT = "conflict"
 
 CANDIDATE_COLUMNS = [
     "candidate_id", "label", "label_number", "name", "language", "status",
-    "decision", "decision_rationale", "decided_by", "decided_at",
+    "decision", "decision_override_reason", "decision_rationale", "decided_by", "decided_at",
 ]  # fmt: skip
 CRITERIA_COLUMNS = [
     "criterion_id", "rubric_id", "rubric_version", "current", "lineage", "number", "kind",
@@ -63,11 +67,12 @@ SCORE_COLUMNS = [
 ]  # fmt: skip
 CONSENSUS_COLUMNS = [
     "candidate_id", "criterion_id", "lineage", "rubric_version", "rating", "not_assessed", "rationale",
-    "decided_by_id", "decided_by", "decided_at",
+    "justification", "below_min_reason", "decided_by_id", "decided_by", "decided_at",
 ]  # fmt: skip
 SCORECARD_COLUMNS = [
     "candidate_id", "interviewer_id", "interviewer", "on_panel", "scorecard_id", "status", "rubric_version",
     "recommendation", "overall_notes", "created_at", "submitted_at", "reopened_at", "reopen_reason",
+    "reopened_after_peek",
 ]  # fmt: skip
 DECLARATION_COLUMNS = [
     "candidate_id", "user_id", "user", "has_conflict", "conflict_note", "language", "declared_at",
@@ -240,6 +245,11 @@ def _load(
         scores["interviewer"] = scores["interviewer_id"].map(names)
         scores = scores[[c for c in SCORE_COLUMNS if c in scores.columns]]
         declarations = _frame(session, _declarations_query(posting_id, ids), DECLARATION_COLUMNS)
+    # With the individual scores at hand, pandas aggregates them faster than a second pass in SQL.
+    ratings = aggregate_scores(scores) if scores is not None else _frame(session, _ratings_query(posting_id, ids), RATING_COLUMNS)
+    blind = blind_candidate_ids(session, actor, posting_id)
+    if blind:
+        consensus, scores, ratings, scorecards = _blindfold(blind, actor, consensus, scores, ratings, scorecards)
     return PostingFrames(
         posting=info,
         candidates=_frame(
@@ -254,13 +264,40 @@ def _load(
         declarations=declarations,
         panel=_frame(session, _panel_query(posting_id), PANEL_COLUMNS),
         levels=_levels_frame(session, info.rubric_id),
-        # With the individual scores at hand, pandas aggregates them faster than a second pass in SQL.
-        ratings=(
-            aggregate_scores(scores)
-            if scores is not None
-            else _frame(session, _ratings_query(posting_id, ids), RATING_COLUMNS)
-        ),
+        ratings=ratings,
     )
+
+
+def _blindfold(
+    blind: set[int],
+    actor: Actor,
+    consensus: pd.DataFrame,
+    scores: pd.DataFrame | None,
+    ratings: pd.DataFrame,
+    scorecards: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame, pd.DataFrame | None]:
+    """Blind scoring for a reader who sits on the panel (issue #10): for the candidates they have not
+    yet unlocked (``blind``), drop every colleague's rating and the consensus, and blank colleagues'
+    recommendations and notes; who has submitted stays visible (it is not a rating)."""
+    ids = sorted(blind)
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[~frame["candidate_id"].astype(int).isin(ids)].reset_index(drop=True)
+
+    consensus, ratings = keep(consensus), keep(ratings)
+    if scores is not None:
+        scores = keep(scores)
+    if scorecards is not None and not scorecards.empty:
+        scorecards = scorecards.copy()
+        hidden = scorecards["candidate_id"].astype(int).isin(ids) & (scorecards["interviewer_id"].astype("Int64") != actor.id)
+        for column in ("recommendation", "overall_notes", "reopen_reason"):
+            scorecards[column] = scorecards[column].astype(object).where(~hidden.to_numpy(), None)
+    return consensus, scores, ratings, scorecards
+
+
+def load_candidate_merit_frames(session: Session, actor: Actor, *, posting_id: int, candidate_id: int) -> PostingFrames:
+    """One candidate's frames for a verdict (the decision service): consensus with justifications, no notes."""
+    return _load(session, actor, posting_id, [candidate_id], full=True, notes=False)
 
 
 def current_ratings(frames: PostingFrames) -> pd.DataFrame:
@@ -377,7 +414,7 @@ _INT_COLUMNS = {
     "min_raters", "scorecard_id", "interviewer_id", "rating", "decided_by_id", "user_id", "value",
     "n_ratings", "rating_sum", "n_not_assessed",
 }  # fmt: skip
-_BOOL_COLUMNS = {"current", "not_assessed", "on_panel", "has_conflict", "is_chair"}
+_BOOL_COLUMNS = {"current", "not_assessed", "on_panel", "has_conflict", "is_chair", "reopened_after_peek"}
 _DATETIME_COLUMNS = {"decided_at", "created_at", "submitted_at", "reopened_at", "declared_at"}
 _FLOAT_COLUMNS = {"weight"}
 
@@ -426,13 +463,13 @@ def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_LEAN_CANDIDATE_COLUMNS = CANDIDATE_COLUMNS[:7]  # through "decision": what the merit view shows
+_LEAN_CANDIDATE_COLUMNS = CANDIDATE_COLUMNS[:8]  # through the override: what the merit view shows
 
 
 def _candidates_query(posting_id: int, ids: list[int] | None, *, detail: bool = True) -> Select[Any]:
     columns: list[Any] = [
         Candidate.id, Candidate.label, Candidate.label_number, Candidate.name, Candidate.language,
-        Candidate.status, Decision.outcome,
+        Candidate.status, Decision.outcome, Decision.override_reason,
     ]  # fmt: skip
     decider = aliased(User)
     if detail:
@@ -464,7 +501,8 @@ def _criteria_query(posting_id: int, current_rubric_id: int | None) -> Select[An
 
 _SCORE_QUERY_COLUMNS = ["scorecard_id", "candidate_id", "interviewer_id", "criterion_id", "rating", "not_assessed"]
 _CONSENSUS_QUERY_COLUMNS = [
-    "candidate_id", "criterion_id", "rating", "not_assessed", "rationale", "decided_by_id", "decided_by", "decided_at",
+    "candidate_id", "criterion_id", "rating", "not_assessed", "rationale", "justification", "below_min_reason",
+    "decided_by_id", "decided_by", "decided_at",
 ]  # fmt: skip
 
 
@@ -513,7 +551,10 @@ def _consensus_query(posting_id: int, ids: list[int] | None, *, detail: bool = T
     columns: list[Any] = [Consensus.candidate_id, Consensus.criterion_id, Consensus.rating, Consensus.not_assessed]
     decider = aliased(User)
     if detail:
-        columns += [Consensus.rationale, Consensus.decided_by_id, decider.display_name, Consensus.decided_at]
+        columns += [
+            Consensus.rationale, Consensus.justification, Consensus.below_min_reason, Consensus.decided_by_id,
+            decider.display_name, Consensus.decided_at,
+        ]  # fmt: skip
     query = (
         select(*columns)
         .select_from(Consensus)
@@ -531,7 +572,7 @@ def _scorecards_frame(session: Session, posting_id: int, ids: list[int] | None) 
     cols = (
         Scorecard.id, Scorecard.status, sc_rubric.version_number, Scorecard.recommendation,
         Scorecard.overall_notes, Scorecard.created_at, Scorecard.submitted_at,
-        Scorecard.reopened_at, Scorecard.reopen_reason,
+        Scorecard.reopened_at, Scorecard.reopen_reason, Scorecard.reopened_after_peek,
     )  # fmt: skip
     members = (
         select(Candidate.id, PanelMember.user_id, User.display_name, literal(True), *cols, Declaration.has_conflict)
@@ -560,6 +601,11 @@ def _scorecards_frame(session: Session, posting_id: int, ids: list[int] | None) 
         members = members.where(Candidate.id.in_(ids))
         former = former.where(Candidate.id.in_(ids))
     frame = _frame(session, union_all(members, former), [*SCORECARD_COLUMNS, "has_conflict"])
+    # A draft is its author's work in progress: nobody reads its recommendation or notes here (#10).
+    draft = (frame["status"].astype(object) != ScorecardStatus.submitted.value).to_numpy() if not frame.empty else []
+    if len(draft):
+        for column in ("recommendation", "overall_notes"):
+            frame[column] = frame[column].astype(object).where(~draft, None)
     frame["status"] = _completion_status(frame)
     frame = frame.drop(columns="has_conflict")
     return frame.sort_values(["candidate_id", "interviewer"], kind="stable").reset_index(drop=True)

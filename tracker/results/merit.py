@@ -10,7 +10,8 @@ mark and strength elsewhere never makes up for a miss):
   ``lineage`` and the cell is marked ``older_version``;
 * an essential criterion is ``met`` / ``not_met`` against its own pass mark, and ``pending`` (no
   verdict) while fewer than its ``min_raters`` have rated and no consensus exists (a consensus rating
-  is always a verdict source); asset criteria get no verdict and are listed apart;
+  is always a verdict source, and a consensus "not assessed" makes the essential ``not_met``: the board
+  could not find it met, issue #10); asset criteria get no verdict and are listed apart;
 * one ``not_met`` essential makes the candidate ``not_met`` overall, whatever else; ``met`` overall
   needs every essential met (a rubric with no essential criteria gives nobody an overall verdict);
 * the ordering is an **aid**: all-essentials-met first, then pending, then not met, each by weighted
@@ -235,7 +236,8 @@ def _verdicts(g: _Grid) -> _Verdicts:
     older = np.where(has_consensus, g.consensus_older, g.older_ratings & has_mean)
 
     enough = g.n_ratings >= min_raters
-    decided = g.consensus_rated | (has_mean & enough)
+    # A consensus "not assessed" on an essential is a verdict too: the board could not find it met (#10).
+    decided = g.consensus_rated | g.consensus_na | (has_mean & enough)
     with np.errstate(invalid="ignore"):
         passes = np.nan_to_num(value, nan=-np.inf) >= pass_mark
     met = essential & decided & passes
@@ -393,6 +395,11 @@ def merit_view(frames: PostingFrames, *, anonymised: bool = False) -> MeritView:
 
     table = frames.candidates[["candidate_id", "label", "label_number", "name", "status", "decision"]].copy()
     table["decision"] = table["decision"].astype(object).where(table["decision"].notna(), "pending")
+    # An override (a decision against the essentials verdict, issue #10) is flagged wherever the table goes.
+    override = frames.candidates.get("decision_override_reason")
+    table["decision_override"] = (
+        False if override is None else override.astype(object).fillna("").astype(str).str.len().gt(0).to_numpy()
+    )
     table["display_name"] = table["label"] if anonymised else table["name"]
     if anonymised:
         table = table.drop(columns="name")

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from tracker.i18n import N_
 from tracker.models import AuditEvent, AuditPersonalData, Posting, Role, utcnow
 from tracker.services.actor import Actor
+from tracker.services.blind import blind_candidate_ids
 from tracker.services.common import clean_text
 from tracker.services.errors import ValidationError
 from tracker.services.permissions import require_role
@@ -91,6 +92,44 @@ def record_event(
     return int(event_id)
 
 
+def record_access(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    posting_id: int,
+    candidate_labels: list[str] | tuple[str, ...] = (),
+    what: dict[str, Any] | None = None,
+) -> int:
+    """Reading candidates' personal information is an audit event too (issue #10): an export, a report,
+    opening a candidate's record of decision. Who (the actor), what (``action`` and ``what``: kind,
+    format, language), which candidates (anonymised labels only) and when (the event's time).
+
+    The caller commits it in its own write transaction (the read itself ran in a read-only one).
+    """
+    labels = list(candidate_labels)
+    values = {
+        "at": utcnow(),
+        "actor_id": actor.id,
+        "actor_email": actor.email,
+        "action": action,
+        "entity_type": "posting",
+        "entity_id": posting_id,
+        "posting_id": posting_id,
+        "candidate_label": labels[0] if len(labels) == 1 else None,
+        "reason": None,
+        "before_json": None,
+        "after_json": to_json({**(what or {}), "candidates": labels}),
+    }
+    return int(session.execute(_INSERT_EVENT, values).scalar_one())
+
+
+# Payloads the audit log never shows to anyone but their author: a draft is work in progress (#10).
+DRAFT_ACTIONS = frozenset({"score.save_draft", "scorecard.save_overall"})
+# Payloads that carry ratings, notes or a consensus: withheld from a reader still blind for the candidate.
+SCORING_ENTITIES = frozenset({"score", "scorecard", "consensus", "decision"})
+
+
 # Built once (Core tables: no ORM bulk-insert path); every write pays for these, the draft save most.
 _INSERT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)  # type: ignore[attr-defined]
 _INSERT_PERSONAL = insert(AuditPersonalData.__table__)  # type: ignore[attr-defined]
@@ -112,6 +151,8 @@ class AuditEventPublic:
     before: Any
     after: Any
     personal: bool
+    # True when the payload exists but this reader may not see it (a colleague's draft, or blind scoring).
+    withheld: bool = False
 
 
 def _loads(text: str | None) -> Any:
@@ -129,7 +170,12 @@ def list_events(
     until: datetime | None = None,
     limit: int = 500,
 ) -> list[AuditEventPublic]:
-    """Newest first. Admins read everything; a manager reads the events of the postings they own."""
+    """Newest first. Admins read everything; a manager reads the events of the postings they own.
+
+    Blind scoring holds here too (issue #10): the payload of a draft save is shown to its author only,
+    and a reader who sits on a posting's panel sees no scoring payload (ratings, notes, consensus) for a
+    candidate they are still blind for; such events are listed with ``withheld`` set.
+    """
     require_role(actor, Role.admin, Role.manager)
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise ValidationError(
@@ -157,9 +203,23 @@ def list_events(
         query = query.where(AuditEvent.at < until)
     query = query.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()).limit(limit)
     events: list[AuditEventPublic] = []
-    for event, personal in session.exec(query).all():
-        before = _loads(personal.before_json) if personal is not None else _loads(event.before_json)
-        after = _loads(personal.after_json) if personal is not None else _loads(event.after_json)
+    rows = session.exec(query).all()
+    blind: dict[int, set[int]] = {}
+    for posting in {e.posting_id for e, p in rows if p is not None and e.posting_id is not None}:
+        blind[posting] = blind_candidate_ids(session, actor, posting)
+    for event, personal in rows:
+        withheld = personal is not None and (
+            (event.action in DRAFT_ACTIONS and event.actor_id != actor.id)
+            or (
+                event.entity_type in SCORING_ENTITIES
+                and personal.candidate_id in blind.get(event.posting_id or -1, set())
+            )
+        )
+        if withheld:
+            before = after = None
+        else:
+            before = _loads(personal.before_json) if personal is not None else _loads(event.before_json)
+            after = _loads(personal.after_json) if personal is not None else _loads(event.after_json)
         events.append(
             AuditEventPublic(
                 id=event.id or 0,
@@ -175,6 +235,7 @@ def list_events(
                 before=before,
                 after=after,
                 personal=personal is not None,
+                withheld=withheld,
             )
         )
     return events

@@ -45,6 +45,7 @@ from tracker.models import (
 )
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
+from tracker.services.blind import Sight, sees_submitted, sight, why_blind
 from tracker.services.candidates import check_language
 from tracker.services.common import MAX_NOTES, bump_version, clean_text, dialect_insert
 from tracker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -145,6 +146,8 @@ class ScorecardView:
     rated: int
     total: int
     editable: bool
+    # Reopened (at some point) after its author could read colleagues' submitted cards (issue #17).
+    reopened_after_peek: bool = False
 
 
 # What a draft save returns: the score's new version (send it back as expected_version next time).
@@ -268,37 +271,25 @@ def _view(session: Session, actor: Actor, card: Scorecard) -> ScorecardView:
         submitted_at=card.submitted_at, reopened_at=card.reopened_at, reopen_reason=card.reopen_reason,
         scores=scores, rated=sum(1 for s in scores if s.done), total=len(scores),
         editable=card.interviewer_id == actor.id and card.status == ScorecardStatus.draft,
+        reopened_after_peek=bool(card.reopened_after_peek),
     )
 
 
-def _blind_until_submitted(session: Session, actor: Actor, candidate: Candidate) -> Message | None:
-    """None when the actor may read colleagues' submitted scorecards for this candidate, else why not."""
-    if panel_membership(session, actor, candidate.posting_id) is None:
-        return Message(N_("You are not on this posting's panel."))
-    declaration = _declaration(session, candidate.id or 0, actor.id)
-    if declaration is not None and declaration.has_conflict:
-        return Message(N_("You declared a conflict of interest with {candidate}."), candidate=candidate.label)
-    own = _own_scorecard(session, candidate.id or 0, actor.id)
-    if own is None or own.status != ScorecardStatus.submitted:
-        return Message(
-            N_("Blind scoring: you can read your colleagues' scorecards for {candidate} once you have submitted your own."),
-            candidate=candidate.label,
-        )
-    return None
-
-
 def _check_read(session: Session, actor: Actor, card: Scorecard) -> Candidate:
+    """Its author reads a card; anyone else only a *submitted* one, and only with sight of it (``blind``)."""
     candidate = get_candidate_or_404(session, card.candidate_id)
     if card.interviewer_id == actor.id:
         return candidate
-    posting = session.get(Posting, candidate.posting_id)
-    assert posting is not None
-    if is_posting_manager(actor, posting):
-        return candidate
-    why_not = _blind_until_submitted(session, actor, candidate)
-    if why_not is None and card.status == ScorecardStatus.submitted:
-        return candidate
-    raise PermissionDeniedError(why_not or N_("This scorecard is still a draft; only its author can read it."))
+    seen = sight(session, actor, candidate)
+    if seen in (Sight.panel, Sight.oversight):
+        if card.status == ScorecardStatus.submitted:
+            return candidate
+        raise PermissionDeniedError(N_("This scorecard is still a draft; only its author can read it."))
+    if seen == Sight.blind:
+        raise PermissionDeniedError(why_blind(session, actor, candidate))
+    if panel_membership(session, actor, candidate.posting_id) is not None:
+        raise PermissionDeniedError(N_("You declared a conflict of interest with {candidate}."), candidate=candidate.label)
+    raise PermissionDeniedError(N_("You are not on this posting's panel."))
 
 
 def get_scorecard(session: Session, actor: Actor, *, scorecard_id: int) -> ScorecardView:
@@ -310,15 +301,18 @@ def get_scorecard(session: Session, actor: Actor, *, scorecard_id: int) -> Score
 
 
 def candidate_scorecards(session: Session, actor: Actor, *, candidate_id: int) -> list[ScorecardView]:
-    """Managers: all. A panel member: their own, plus colleagues' submitted ones once theirs is submitted."""
+    """The actor's own card, plus colleagues' *submitted* ones when the blind rule gives sight of them.
+
+    Nobody reads another person's draft, managers included; a panel member (whatever their role) sees
+    colleagues' cards only once their own is submitted with a criterion rated (:mod:`.blind`).
+    """
     candidate = get_candidate_or_404(session, candidate_id)
     posting = session.get(Posting, candidate.posting_id)
     assert posting is not None
+    if not is_posting_manager(actor, posting):
+        require_panel_member(session, actor, candidate.posting_id)
     cards = session.exec(select(Scorecard).where(Scorecard.candidate_id == candidate_id).order_by(Scorecard.id)).all()
-    if is_posting_manager(actor, posting):
-        return [_view(session, actor, c) for c in cards]
-    require_panel_member(session, actor, candidate.posting_id)
-    may_see_others = _blind_until_submitted(session, actor, candidate) is None
+    may_see_others = sees_submitted(session, actor, candidate)
     visible = [
         c for c in cards
         if c.interviewer_id == actor.id or (may_see_others and c.status == ScorecardStatus.submitted)
@@ -391,7 +385,9 @@ def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
         items.append(
             QueueItem(
                 posting_id=posting_id, posting_title_en=title_en, posting_title_fr=title_fr,
-                candidate_id=candidate_id, candidate_label=label, candidate_name=name,
+                # A declared conflict hides the name from that member everywhere (issue #17): label only.
+                candidate_id=candidate_id, candidate_label=label,
+                candidate_name=label if declarations.get(candidate_id) else name,
                 candidate_language=Lang(language), declared=candidate_id in declarations,
                 has_conflict=bool(declarations.get(candidate_id)), scorecard_id=card[0] if card else None,
                 scorecard_status=ScorecardStatus(card[1]) if card else None,
@@ -679,8 +675,29 @@ def submit_scorecard(session: Session, actor: Actor, *, scorecard_id: int, reaso
     return _view(session, actor, fresh)
 
 
+def _could_have_peeked(session: Session, card: Scorecard, candidate: Candidate) -> bool:
+    """True when the card's author had sight of a colleague's submitted card for this candidate."""
+    author = session.get(User, card.interviewer_id)
+    if author is None:
+        return False
+    if sight(session, Actor.from_user(author), candidate) != Sight.panel:
+        return False
+    colleague = session.exec(
+        select(Scorecard.id).where(
+            Scorecard.candidate_id == candidate.id, Scorecard.interviewer_id != card.interviewer_id,
+            Scorecard.status == ScorecardStatus.submitted,
+        )
+    ).first()
+    return colleague is not None
+
+
 def reopen_scorecard(session: Session, actor: Actor, *, scorecard_id: int, reason: str) -> ScorecardView:
-    """The chair (or the posting's manager) reopens a submitted scorecard; the reason is kept."""
+    """The chair (or the posting's manager) reopens someone else's submitted scorecard; the reason is kept.
+
+    Nobody reopens their own card (issue #17: submit, read the colleagues', reopen, re-score). A reopen
+    after the author could read colleagues' cards is marked for good (``reopened_after_peek``); the
+    consensus board and the record of decision show the mark.
+    """
     card = session.get(Scorecard, scorecard_id)
     if card is None:
         raise NotFoundError(N_("Scorecard {scorecard_id} does not exist."), scorecard_id=scorecard_id)
@@ -689,17 +706,25 @@ def reopen_scorecard(session: Session, actor: Actor, *, scorecard_id: int, reaso
     assert posting is not None
     if not (is_chair(session, actor, candidate.posting_id) or is_posting_manager(actor, posting)):
         raise PermissionDeniedError(N_("Only the panel's chair or the posting's hiring manager can reopen a submitted scorecard."))
+    if card.interviewer_id == actor.id:
+        raise PermissionDeniedError(
+            N_("Nobody reopens their own scorecard; ask the chair or the hiring manager, who will record why.")
+        )
     if card.status != ScorecardStatus.submitted:
         raise ValidationError(N_("This scorecard is not submitted, so there is nothing to reopen."))
     reason_text = clean_text(reason, what=N_("reason for reopening"), max_length=MAX_REASON, required=True)
+    peeked = bool(card.reopened_after_peek) or _could_have_peeked(session, card, candidate)
     now = utcnow()
     bump_version(
         session, Scorecard, scorecard_id, card.version,
-        {"status": ScorecardStatus.draft, "reopened_at": now, "reopen_reason": reason_text, "updated_at": now}, N_("this scorecard"),
-    )
+        {"status": ScorecardStatus.draft, "reopened_at": now, "reopen_reason": reason_text, "updated_at": now,
+         "reopened_after_peek": peeked},
+        N_("this scorecard"),
+    )  # fmt: skip
     record_event(
         session, actor, action="scorecard.reopen", entity_type="scorecard", entity_id=scorecard_id,
         posting_id=candidate.posting_id, candidate=_CandidateRef(candidate.id or 0, candidate.label), reason=reason_text,
+        after={"reopened_after_peek": peeked},
     )
     session.expire_all()
     fresh = session.get(Scorecard, scorecard_id)
