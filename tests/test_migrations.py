@@ -50,19 +50,22 @@ def test_every_table_of_the_models_exists_after_upgrade(db_url: str) -> None:
 
 
 def _snapshot(engine: Any) -> dict[str, list[tuple]]:
+    present = set(inspect(engine).get_table_names())  # tables a later revision adds are absent at the base
     with engine.connect() as connection:
         return {
             table: sorted(tuple(map(str, row)) for row in connection.execute(text(f'SELECT * FROM "{table}"')).all())
             for table in SQLModel.metadata.tables
+            if table in present
         }
 
 
-def test_upgrade_from_the_first_revision_keeps_every_row(empty_url: str) -> None:
+def test_upgrade_from_the_first_revision_keeps_every_row(empty_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Filled at the first revision, upgraded to head: every row of every table is still there.
 
-    With one revision this upgrades in place; it becomes a real data migration test as soon as a
-    second revision exists, without changes.
+    The fill runs today's services, so what they write to tables of later revisions is left out the
+    way the first revision's code did: the posting revision (0004) did not exist.
     """
+    monkeypatch.setattr("tracker.services.audit.touch_postings", lambda _session, _ids: None)
     upgrade(empty_url, base_revision())
     engine = make_engine(empty_url)
     try:
@@ -87,6 +90,7 @@ def test_upgrade_from_the_first_revision_keeps_every_row(empty_url: str) -> None
         after = _snapshot(engine)
     finally:
         engine.dispose()
+    after = {t: rows for t, rows in after.items() if t in before}
     assert {t: len(r) for t, r in after.items()} == {t: len(r) for t, r in before.items()}
     assert after == before
 
