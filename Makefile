@@ -6,7 +6,7 @@ PORT   ?= 8501
 ADDRESS ?= localhost
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fuzz bench screenshots deps dev-deps system-deps migrate demo clean help
+.PHONY: axe run test lint fuzz bench screenshots deps dev-deps system-deps migrate demo clean help
 
 help:
 	@echo "make run    - set up and start the app on http://$(ADDRESS):$(PORT) (demo data on first run)"
@@ -27,6 +27,14 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core for the browser suite's accessibility sweep (tests/browser/test_a11y_sweep.py), pinned by its lock file.
+AXE_DIR := tests/browser/axe
+$(AXE_DIR)/node_modules/.installed: $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	cd $(AXE_DIR) && npm ci --no-audit --no-fund --silent
+	touch $@
+
+axe: $(AXE_DIR)/node_modules/.installed
+
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
@@ -46,7 +54,7 @@ run: demo
 lint: dev-deps
 	$(BIN)/ruff check .
 
-test: dev-deps system-deps
+test: dev-deps system-deps axe
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
