@@ -50,7 +50,8 @@ def test_every_table_of_the_models_exists_after_upgrade(db_url: str) -> None:
 
 def _columns(engine: Any) -> dict[str, list[str]]:
     inspector = inspect(engine)
-    return {table: [c["name"] for c in inspector.get_columns(table)] for table in SQLModel.metadata.tables}
+    present = set(inspector.get_table_names())  # tables a later revision adds are absent at the base
+    return {t: [c["name"] for c in inspector.get_columns(t)] for t in SQLModel.metadata.tables if t in present}
 
 
 def _snapshot(engine: Any, columns: dict[str, list[str]] | None = None) -> dict[str, list[tuple]]:
@@ -113,9 +114,16 @@ def _fill_at_first_revision(engine: Any) -> tuple[int, int]:
     return kept, dropped
 
 
-def test_upgrade_from_the_first_revision_merges_duplicate_consensus_and_keeps_every_other_row(empty_url: str) -> None:
+def test_upgrade_from_the_first_revision_merges_duplicate_consensus_and_keeps_every_other_row(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Filled at the first revision (with a duplicate consensus), upgraded to head: the latest consensus
-    of the pair is kept, the merge is audited, and every other row of every table is still there."""
+    of the pair is kept, the merge is audited, and every other row of every table is still there.
+
+    The fill runs today's services, so what they write to tables of later revisions is left out the
+    way the first revision's code did: the posting revision (0004) did not exist.
+    """
+    monkeypatch.setattr("tracker.services.audit.touch_postings", lambda _session, _ids: None)
     upgrade(empty_url, base_revision())
     engine = make_engine(empty_url)
     try:

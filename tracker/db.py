@@ -24,13 +24,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "db" / "tracker.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL limits on the app's connections (issue #22): a lock held by a migration or a stuck
+# statement must end in "cannot be reached, try again" within seconds, not freeze every page.
+STATEMENT_TIMEOUT_ENV = "TRACKER_PG_STATEMENT_TIMEOUT_MS"
+LOCK_TIMEOUT_ENV = "TRACKER_PG_LOCK_TIMEOUT_MS"
+POOL_TIMEOUT_ENV = "TRACKER_POOL_TIMEOUT_SECONDS"
+DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
+DEFAULT_LOCK_TIMEOUT_MS = 5_000
+DEFAULT_POOL_TIMEOUT_S = 10.0
+# pg_advisory_xact_lock keys (any two 64-bit numbers the tracker alone uses on its database).
+MIGRATION_LOCK_KEY = 0x7472_6163_6B01  # "track" + 1: `db upgrade`'s DDL
+FIRST_RUN_LOCK_KEY = 0x7472_6163_6B02  # the first admin and the demo
+# How long a start-up step waits for another replica's one (PostgreSQL), before saying so.
+STARTUP_WAIT_MS = 120_000
 
 _WRITE_OPTION = "tracker_write"
 
@@ -220,7 +233,47 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             engine.writer_queue = WriterQueue(Path(database))  # type: ignore[attr-defined]
         return engine
     # pre_ping replaces connections a restarted server has dropped instead of failing the request.
+    if make_url(url).get_backend_name() == "postgresql":
+        # A pool exhausted for this long shows "cannot be reached, try again" instead of a frozen page.
+        kwargs.setdefault("pool_timeout", _env_number(POOL_TIMEOUT_ENV, DEFAULT_POOL_TIMEOUT_S))
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        options = connect_args.get("options", "")
+        connect_args["options"] = f"{options} {postgres_timeout_options()}".strip()
+        kwargs["connect_args"] = connect_args
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def _env_number(name: str, default: float) -> float:
+    """A non-negative number from the environment; a typo falls back to the default rather than to no limit."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return value if value >= 0 else default
+
+
+def postgres_timeout_options() -> str:
+    """``-c statement_timeout=… -c lock_timeout=…`` for libpq's ``options`` (0 means no limit)."""
+    statement = int(_env_number(STATEMENT_TIMEOUT_ENV, DEFAULT_STATEMENT_TIMEOUT_MS))
+    lock = int(_env_number(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT_MS))
+    return f"-c statement_timeout={statement} -c lock_timeout={lock}"
+
+
+def first_run_lock(session: Session) -> None:
+    """Hold the first-run lock until ``session``'s transaction ends: one first admin, one demo, whoever starts.
+
+    Replicas may start together (issue #22). On PostgreSQL this is a transaction-scoped advisory lock,
+    released by COMMIT or ROLLBACK even when the connection goes back to the pool (a session-level
+    lock would stay held there); the wait is allowed up to :data:`STARTUP_WAIT_MS` whatever the app's
+    lock timeout. On SQLite the write transaction (``BEGIN IMMEDIATE``) already holds the only write
+    lock. Call it first, then check "is the database empty": the check then sees the other's commit.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text(f"SET LOCAL lock_timeout = {STARTUP_WAIT_MS}"))
+    session.execute(text(f"SET LOCAL statement_timeout = {STARTUP_WAIT_MS}"))
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FIRST_RUN_LOCK_KEY})
 
 
 class DatabaseUnavailableError(RuntimeError):

@@ -305,6 +305,16 @@ class Decision(SQLModel, table=True):
     version: int = 1
 
 
+# How many committed writes changed a posting's data (scores, consensus, panel members' names…): the
+# results cache key, moved in each write's own transaction (issue #22). A table of its own, without a
+# foreign key, so that bumping it never waits on the posting row's locks (imports, adding candidates),
+# and not ``Posting.version``, which a saved score must not make stale for the manager's posting form.
+class PostingRevision(SQLModel, table=True):
+    __tablename__ = "posting_revision"
+    posting_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    revision: int = 0
+
+
 # Append-only record of every write made through a service. Never updated, never deleted.
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"

@@ -29,7 +29,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from tracker.models import (
-    AuditEvent,
     Candidate,
     Consensus,
     Criterion,
@@ -44,6 +43,7 @@ from tracker.models import (
     User,
 )
 from tracker.services.actor import Actor
+from tracker.services.audit import posting_revision
 from tracker.services.blind import blind_candidate_ids
 from tracker.services.permissions import require_results_access
 
@@ -187,15 +187,15 @@ def load_posting_frames(
 
 
 def latest_change(session: Session, actor: Actor, *, posting_id: int) -> str:
-    """When anything about the posting last changed, as text: a cache key for its results.
+    """The posting's revision, as text: a cache key for its results.
 
-    Every service write records an audit event naming the posting in the same transaction, so this
-    moves exactly when a write that could change the results commits, whichever process or replica
-    made it. One index search (``ix_audit_event_posting_at``), whatever the size of the trail.
+    Every write to the posting's data moves its revision in its own transaction (see
+    ``tracker.services.audit.touch_postings``), renames of panel members included, so this moves exactly
+    when such a write commits, whichever process or replica made it and whatever its clock says
+    (issue #22: an event time missed writes that committed out of order or came from a lagging clock).
     """
     require_results_access(session, actor, posting_id)
-    latest = session.execute(select(func.max(AuditEvent.at)).where(AuditEvent.posting_id == posting_id)).scalar_one()
-    return "" if latest is None else str(latest)
+    return str(posting_revision(session, posting_id))
 
 
 def load_merit_frames(session: Session, actor: Actor, *, posting_id: int) -> PostingFrames:

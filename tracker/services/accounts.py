@@ -17,12 +17,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from tracker.db import first_run_lock
 from tracker.i18n import N_
 from tracker.i18n.message import Message
-from tracker.models import Role, User, utcnow
+from tracker.models import PanelMember, Posting, Role, User, utcnow
 from tracker.services.actor import Actor
-from tracker.services.audit import record_event
-from tracker.services.common import clean_text
+from tracker.services.audit import record_event, touch_postings
+from tracker.services.common import bump_version, clean_text, create_conflict
 from tracker.services.errors import (
     AuthenticationError,
     ConflictError,
@@ -243,8 +244,10 @@ def create_user(
         password_hash=hash_password(password) if password is not None else None,
         must_change_password=must_change_password,
     )
-    session.add(user)
-    session.flush()
+    # Another admin may create the same e-mail between the check above and this insert (issue #22).
+    with create_conflict(session, Message(N_("A user with the e-mail {email} already exists."), email=email)):
+        session.add(user)
+        session.flush()
     record_event(session, actor, action="user.create", entity_type="user", entity_id=user.id, after=_snapshot(user))
     return UserPublic.of(user)
 
@@ -267,32 +270,44 @@ def update_user(
     expected_version: int | None = None,
 ) -> UserPublic:
     require_role(actor, Role.admin)
-    user = _get_user(session, user_id)
+    # Row lock (PostgreSQL): a second admin's edit waits for this one, then meets its new version.
+    user = _get_user(session, user_id, for_update=True)
+    stale = Message(N_("{email} was changed by someone else meanwhile; reload and try again."), email=user.email)
     if expected_version is not None and user.version != expected_version:
-        raise ConflictError(N_("{email} was changed by someone else meanwhile; reload and try again."), email=user.email)
+        raise ConflictError(stale)
     before = _snapshot(user)
+    values: dict[str, object] = {}
     if display_name is not None:
         display_name = clean_text(display_name, what=N_("user's name"), max_length=MAX_DISPLAY_NAME)
         if not display_name:
             raise ValidationError(N_("Give the user a name."))
-        user.display_name = display_name
+        values["display_name"] = display_name
     if role is not None:
         try:
-            user.role = Role(role)
+            values["role"] = Role(role)
         except ValueError as exc:
             raise ValidationError(N_("Role must be one of {roles}."), roles=[r.value for r in Role]) from exc
     if active is not None:
         if not active and user.id == actor.id:
             raise ValidationError(N_("You cannot deactivate your own account; ask another administrator."))
-        user.active = active
-    if user.id == actor.id and user.role != Role.admin:
+        values["active"] = active
+    if user.id == actor.id and values.get("role", user.role) != Role.admin:
         raise ValidationError(N_("You cannot remove your own administrator role; ask another administrator."))
-    user.version += 1
-    session.add(user)
-    record_event(
-        session, actor, action="user.update", entity_type="user", entity_id=user.id, before=before, after=_snapshot(user)
-    )
+    # One conditional UPDATE decides (issue #22): the version read above must still be the row's.
+    bump_version(session, User, user_id, user.version, values, N_("this user"), conflict=stale)
+    session.expire(user)
+    after = _snapshot(user)
+    if after["display_name"] != before["display_name"]:
+        touch_postings(session, _postings_showing(session, user_id))
+    record_event(session, actor, action="user.update", entity_type="user", entity_id=user.id, before=before, after=after)
     return UserPublic.of(user)
+
+
+def _postings_showing(session: Session, user_id: int) -> list[int]:
+    """Postings whose results name this user (panel member or owner): a rename must move their revision."""
+    seats = select(PanelMember.posting_id).where(PanelMember.user_id == user_id)
+    owned = select(Posting.id).where(Posting.owner_id == user_id)
+    return [int(p) for p in session.exec(seats.union(owned)).all()]
 
 
 def set_password(
@@ -315,8 +330,9 @@ def set_password(
     if not own and not actor.is_admin:
         raise PermissionDeniedError(N_("You can only change your own password."))
     check_password(password)
-    # Row lock on one's own row (PostgreSQL): parallel wrong guesses must each count, as in authenticate.
-    user = _get_user(session, user_id, for_update=own)
+    # Row lock (PostgreSQL): parallel wrong guesses must each count, as in authenticate, and two resets
+    # of one account take turns (issue #22).
+    user = _get_user(session, user_id, for_update=True)
     if own:
         _check_current_password(session, user, current_password, now or utcnow())
         if password == current_password:
@@ -325,7 +341,7 @@ def set_password(
     user.must_change_password = not own
     user.failed_logins = 0
     user.locked_until = None
-    user.version += 1
+    user.version = User.version + 1  # type: ignore[assignment]  # in SQL: no lost increment (issue #22)
     session.add(user)
     record_event(
         session, actor, action="user.set_password", entity_type="user", entity_id=user.id,
@@ -353,10 +369,8 @@ def _check_current_password(session: Session, user: User, current_password: str 
 def unlock_user(session: Session, actor: Actor, *, user_id: int) -> UserPublic:
     require_role(actor, Role.admin)
     user = _get_user(session, user_id)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.version += 1
-    session.add(user)
+    bump_version(session, User, user_id, user.version, {"failed_logins": 0, "locked_until": None}, N_("this user"))
+    session.expire(user)
     record_event(session, actor, action="user.unlock", entity_type="user", entity_id=user.id)
     return UserPublic.of(user)
 
@@ -377,6 +391,7 @@ def ensure_first_admin(session: Session) -> tuple[str, str] | None:
 
     The password must be changed at first sign-in; its e-mail comes from ``TRACKER_ADMIN_EMAIL``.
     """
+    first_run_lock(session)  # replicas starting together create one admin, not two (issue #22)
     if session.exec(select(func.count()).select_from(User)).one() > 0:
         return None
     email = check_email(os.environ.get(FIRST_ADMIN_EMAIL_ENV) or DEFAULT_FIRST_ADMIN_EMAIL)

@@ -9,19 +9,23 @@ candidate removes them while the event itself, naming only the anonymised label,
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import DateTime, insert
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from tracker.i18n import N_
-from tracker.models import AuditEvent, AuditPersonalData, Posting, Role, utcnow
+from tracker.models import AuditEvent, AuditPersonalData, Posting, PostingRevision, Role
 from tracker.services.actor import Actor
 from tracker.services.blind import blind_candidate_ids
-from tracker.services.common import clean_text
+from tracker.services.common import clean_text, dialect_insert
 from tracker.services.errors import ValidationError
 from tracker.services.permissions import require_role
 
@@ -68,8 +72,9 @@ def record_event(
     ORM flush of the whole unit of work.
     """
     personal = candidate is not None and (before is not None or after is not None)
+    if posting_id is not None:
+        touch_postings(session, [posting_id])
     values = {
-        "at": utcnow(),
         "actor_id": actor.id,
         "actor_email": actor.email,
         "action": action,
@@ -109,7 +114,6 @@ def record_access(
     """
     labels = list(candidate_labels)
     values = {
-        "at": utcnow(),
         "actor_id": actor.id,
         "actor_email": actor.email,
         "action": action,
@@ -130,9 +134,77 @@ DRAFT_ACTIONS = frozenset({"score.save_draft", "scorecard.save_overall"})
 SCORING_ENTITIES = frozenset({"score", "scorecard", "consensus", "decision"})
 
 
+class database_clock(FunctionElement[Any]):
+    """The database server's clock at the moment of the INSERT (issue #22: one clock for every replica).
+
+    PostgreSQL: ``clock_timestamp()`` (not ``now()``, the transaction's start); SQLite: its own clock,
+    written in the format SQLAlchemy stores datetimes in, so comparisons with bound values still hold.
+    """
+
+    type = DateTime(timezone=True)
+    inherit_cache = True
+
+
+@compiles(database_clock, "postgresql")
+def _clock_postgresql(_element: database_clock, _compiler: Any, **_kw: Any) -> str:
+    return "clock_timestamp()"
+
+
+@compiles(database_clock)
+def _clock_sqlite(_element: database_clock, _compiler: Any, **_kw: Any) -> str:
+    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
 # Built once (Core tables: no ORM bulk-insert path); every write pays for these, the draft save most.
-_INSERT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)  # type: ignore[attr-defined]
+_INSERT_EVENT = (
+    insert(AuditEvent.__table__).values(at=database_clock()).returning(AuditEvent.__table__.c.id)  # type: ignore[attr-defined]
+)
 _INSERT_PERSONAL = insert(AuditPersonalData.__table__)  # type: ignore[attr-defined]
+
+
+# --- the posting revision: the results cache key -------------------------------------------------
+
+_TOUCHED = "tracker_touched_postings"
+_REVISION = PostingRevision.__table__  # type: ignore[attr-defined]
+
+
+def touch_postings(session: Session, posting_ids: Iterable[int]) -> None:
+    """Mark postings whose data this transaction changes; their revision moves just before COMMIT.
+
+    :func:`record_event` calls it for every event naming a posting; a write that changes what a
+    posting's results show without naming it (a panel member renamed) calls it itself. The upsert is
+    the transaction's last statement (:func:`_bump_revisions`) on rows nothing else locks, in posting
+    order, so it cannot join a deadlock: writers of one posting wait only for each other's commit.
+    """
+    session.info.setdefault(_TOUCHED, set()).update(int(p) for p in posting_ids)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _bump_revisions(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer COMMIT bumps
+    touched = session.info.pop(_TOUCHED, None)
+    if not touched:
+        return
+    upsert = dialect_insert(session, PostingRevision)
+    for posting_id in sorted(touched):
+        session.execute(
+            upsert.values(posting_id=posting_id, revision=1).on_conflict_do_update(
+                index_elements=["posting_id"], set_={"revision": _REVISION.c.revision + 1}
+            )
+        )
+
+
+def posting_revision(session: Session, posting_id: int) -> int:
+    """How many committed writes changed the posting's data (0 before the first)."""
+    found = session.execute(select(_REVISION.c.revision).where(_REVISION.c.posting_id == posting_id)).scalar_one_or_none()
+    return int(found or 0)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_touched(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_TOUCHED, None)
 
 
 # One audit event as pages show it; ``personal`` is False once the candidate's data was deleted.

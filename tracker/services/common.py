@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from tracker.i18n import N_
-from tracker.i18n.message import Number, as_message
+from tracker.i18n.message import Message, Number, as_message
 from tracker.services.errors import ConflictError, ValidationError
 
 # Leading characters a spreadsheet treats as the start of a formula (OWASP CSV injection).
@@ -19,14 +22,23 @@ MAX_NOTES = 10_000
 
 
 def bump_version(
-    session: Session, model: type[SQLModel], row_id: int, expected_version: int, values: dict[str, Any], what: str
+    session: Session,
+    model: type[SQLModel],
+    row_id: int,
+    expected_version: int,
+    values: dict[str, Any],
+    what: str,
+    *,
+    conflict: Message | None = None,
 ) -> int:
     """``UPDATE … SET version = version + 1 WHERE id = ? AND version = ?`` or raise ``ConflictError``.
 
-    ``what`` names the row for the message, marked for translation: ``N_("this rubric")``.
+    ``what`` names the row for the message, marked for translation: ``N_("this rubric")``; ``conflict``
+    replaces the whole message when the service has its own (an account names its e-mail).
 
     The check and the write are one statement, so two writers holding the same version cannot both
-    succeed whatever the isolation level: the second matches no row.
+    succeed whatever the isolation level: the second matches no row. Every versioned write goes
+    through here (issue #22: a read, a compare and ``version += 1`` let two admins both "succeed").
     """
     table = model.__table__  # type: ignore[attr-defined]
     result = session.execute(
@@ -36,6 +48,8 @@ def bump_version(
         .returning(table.c.version)
     )
     new_version = result.scalar_one_or_none()
+    if new_version is None and conflict is not None:
+        raise ConflictError(conflict)
     if new_version is None:
         raise ConflictError(
             N_(
@@ -46,6 +60,21 @@ def bump_version(
             version=expected_version,
         )
     return int(new_version)
+
+
+@contextmanager
+def create_conflict(session: Session, message: Message) -> Iterator[None]:
+    """Run an INSERT in a savepoint; a unique constraint hit there becomes ``ConflictError(message)``.
+
+    The check before an insert ("no user has this e-mail yet") is a plain read, so two people creating
+    the same thing at once both pass it and the database's unique index decides (issue #22). The loser
+    must get the project's own sentence, not a raw ``IntegrityError`` (Streamlit's generic error page).
+    """
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        raise ConflictError(message) from exc
 
 
 def loads(text: str | None, default: Any) -> Any:

@@ -21,7 +21,7 @@ from tracker.i18n.message import Message, Number
 from tracker.models import Criterion, CriterionKind, Posting, RatingLevel, Rubric, RubricStatus, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
-from tracker.services.common import bump_version, clean_text, dumps, loads
+from tracker.services.common import bump_version, clean_text, create_conflict, dumps, loads
 from tracker.services.errors import ConflictError, NotFoundError, ValidationError
 from tracker.services.permissions import require_posting_manager, require_view_posting
 
@@ -289,8 +289,10 @@ def create_rubric(
         source_sections_json=dumps(source_sections or {}),
         warnings_json=dumps(list(warnings)),
     )
-    session.add(rubric)
-    session.flush()
+    # Two new versions at once both read the same max (issue #22): the unique (posting, number) decides.
+    with create_conflict(session, Message(_CHANGED_MEANWHILE)):
+        session.add(rubric)
+        session.flush()
     session.execute(insert(RatingLevel), [{**dict(level), "rubric_id": rubric.id} for level in levels])
     _insert_criteria(session, rubric.id or 0, criteria)
     return rubric
@@ -483,10 +485,11 @@ def _editable_rubric(session: Session, actor: Actor, rubric_id: int, expected_ve
             version=rubric.version_number,
         )
     if rubric.version != expected_version:
-        raise ConflictError(
-            N_("Someone else changed this rubric after you opened it; reload to see their change, then make yours again.")
-        )
+        raise ConflictError(_CHANGED_MEANWHILE)
     return rubric
+
+
+_CHANGED_MEANWHILE = N_("Someone else changed this rubric after you opened it; reload to see their change, then make yours again.")
 
 
 def save_criteria(
@@ -506,6 +509,9 @@ def save_criteria(
         old = existing.get(row["id"]) if row["id"] is not None else None
         carried = {"section_en": old.section_en, "section_fr": old.section_fr, "line_en": old.line_en, "line_fr": old.line_fr} if old else {}
         new_rows.append({**{k: v for k, v in row.items() if k != "id"}, **carried, "lineage": old.lineage if old else new_lineage()})
+    # One conditional UPDATE decides between two saves built from this version (issue #22); a locked
+    # version's criteria never change, its version number only records that it was edited from.
+    bump_version(session, Rubric, rubric_id, expected_version, {}, N_("this rubric"))
     if rubric.status == RubricStatus.locked:
         target = create_rubric(
             session,
@@ -517,7 +523,6 @@ def save_criteria(
         )
         action = "rubric.new_version"
     else:
-        bump_version(session, Rubric, rubric_id, expected_version, {}, N_("this rubric"))
         replace_draft_criteria(session, rubric, new_rows)
         target = rubric
         action = "rubric.save_criteria"
@@ -582,6 +587,7 @@ def save_scale(session: Session, actor: Actor, *, rubric_id: int, levels: list[L
             numbers=off_scale,
         )
     before = [level_values(lv) for lv in rubric_levels(session, rubric_id)]
+    bump_version(session, Rubric, rubric_id, expected_version, {}, N_("this rubric"))  # as in save_criteria
     if rubric.status == RubricStatus.locked:
         target = create_rubric(
             session,
@@ -593,7 +599,6 @@ def save_scale(session: Session, actor: Actor, *, rubric_id: int, levels: list[L
         )
         action = "rubric.new_version"
     else:
-        bump_version(session, Rubric, rubric_id, expected_version, {}, N_("this rubric"))
         session.execute(delete(RatingLevel).where(col(RatingLevel.rubric_id) == rubric_id))
         session.execute(insert(RatingLevel), [{**r, "rubric_id": rubric_id} for r in rows])
         target = rubric

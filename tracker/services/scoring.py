@@ -476,6 +476,11 @@ def _save_check(rated: bool) -> Any:
             isouter=True,
         )
         .where(col(Scorecard.id) == bindparam("p_scorecard_id"))
+        # FOR SHARE OF scorecard (PostgreSQL): a submit or reopen of this card (FOR UPDATE) waits for
+        # this save to commit, and this save waits for theirs and then reads the new status, so a draft
+        # save can never land on a submitted card behind its audit snapshot (issue #22). Saves of one
+        # card share the lock. SQLite's BEGIN IMMEDIATE already serialises every write transaction.
+        .with_for_update(read=True, of=Scorecard)
     )
 
 
@@ -584,7 +589,8 @@ def save_draft_score(
 
 
 def _own_draft(session: Session, actor: Actor, scorecard_id: int) -> tuple[Scorecard, Candidate]:
-    card = session.get(Scorecard, scorecard_id)
+    # Row lock first (issue #22): what the submit checks and snapshots cannot change under it.
+    card = session.get(Scorecard, scorecard_id, with_for_update=True)
     if card is None:
         raise NotFoundError(N_("Scorecard {scorecard_id} does not exist."), scorecard_id=scorecard_id)
     if card.interviewer_id != actor.id:
@@ -698,7 +704,7 @@ def reopen_scorecard(session: Session, actor: Actor, *, scorecard_id: int, reaso
     after the author could read colleagues' cards is marked for good (``reopened_after_peek``); the
     consensus board and the record of decision show the mark.
     """
-    card = session.get(Scorecard, scorecard_id)
+    card = session.get(Scorecard, scorecard_id, with_for_update=True)  # serialised with submit and saves
     if card is None:
         raise NotFoundError(N_("Scorecard {scorecard_id} does not exist."), scorecard_id=scorecard_id)
     candidate = get_candidate_or_404(session, card.candidate_id)
