@@ -31,6 +31,7 @@ from typing import Any
 
 import streamlit as st
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session
 
 from app_pages import frame
@@ -61,6 +62,8 @@ from tracker.services.scoring import ScorecardView, ScoreView
 #  "overall": (version, recommendation, notes) | None, "overall_status": (kind, value) | None}}
 # "base" is what the database holds as far as this session knows: a widget differing from it is unsaved.
 SYNC_KEY = "scoring_sync"
+# + scorecard id: the last bundle read, to keep the form drawn while the database cannot be reached.
+LAST_BUNDLE_PREFIX = "scoring_last_bundle_"
 _MISSING = object()
 
 
@@ -121,7 +124,7 @@ def attempt_as(session: Session, user_id: int, fn: Callable[..., Any], /, **kwar
     """``run_as`` for callbacks: a refusal comes back as a value instead of an ``st.error``."""
     try:
         return Attempt(value=fn(session, load_actor(session, user_id), **kwargs))
-    except (TrackerError, OperationalError) as exc:
+    except (TrackerError, OperationalError, PoolTimeoutError) as exc:
         session.rollback()
         return Attempt(error=exc)
 
@@ -280,9 +283,16 @@ def flush_pending(user_id: int, card_id: int | None) -> None:
 def scorecard_fragment(user_id: int, scorecard_id: int) -> None:
     """The scorecard: the form while it is a draft, read-only (with colleagues' scorecards) once submitted."""
     frame.touch()
+    kept = f"{LAST_BUNDLE_PREFIX}{scorecard_id}"
     bundle = frame.service_call(load_bundle, user_id, scorecard_id=scorecard_id)
     if bundle is None:
+        # The database cannot be reached or is locked (a timeout, issue #22): keep the form drawn from
+        # the last read, so what the person typed stays on screen; their next save tries again.
+        last = st.session_state.get(kept)
+        if isinstance(last, ScorecardBundle) and last.card.editable:
+            _form(user_id, last)
         return
+    st.session_state[kept] = bundle
     if bundle.card.editable:
         _form(user_id, bundle)
     else:

@@ -49,23 +49,25 @@ def has_edits(editor_key: str) -> bool:
     return isinstance(state, dict) and any(state.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
 
 
-def editing_base(kind: str, make: Callable[[], pd.DataFrame]) -> tuple[pd.DataFrame, int, str]:
-    """The table as it was when this person started editing, the rubric version it came from, the editor key.
+def editing_base(kind: str, make: Callable[[], pd.DataFrame]) -> tuple[pd.DataFrame, int, int, str]:
+    """The table as it was when this person started editing, the rubric id and version it came from, the editor key.
 
     The editor is built from that snapshot, not from a fresh read: a fresh table would give the editor a
     new identity and silently drop the edits typed so far whenever someone else saves the rubric.
-    Saving sends the snapshot's version, so a save over someone else's change is refused, not merged.
+    The snapshot is kept per posting, not per rubric version: when someone else saves a new version
+    (a new rubric id), the edits and the version they were made on stay, and saving sends that rubric
+    and version, so the save is refused, not applied to a version this person never saw (issue #22).
     """
-    store = f"rubric_base_{kind}_{view.id}"
+    store = f"rubric_base_{kind}_{selected.id}"
     base = st.session_state.get(store)
-    if base is not None and base[0] != view.version and not has_edits(f"rubric_{kind}_{view.id}_{base[0]}"):
+    if base is not None and (base[0], base[1]) != (view.id, view.version) and not has_edits(_editor_key(kind, base)):
         base = None  # nothing typed yet: simply show the newest version
     if base is None:
-        base = (view.version, make())
+        base = (view.id, view.version, make())
         st.session_state[store] = base
-    version, table = base
-    editor_key = f"rubric_{kind}_{view.id}_{version}"
-    if version != view.version:
+    rubric_id, version, table = base
+    editor_key = _editor_key(kind, base)
+    if (rubric_id, version) != (view.id, view.version):
         st.warning(
             _("Someone else saved this rubric after you started editing. Your edits are still in the table below, "
               "but saving them would overwrite the other change, so it is refused: note them, then reload.")
@@ -74,13 +76,17 @@ def editing_base(kind: str, make: Callable[[], pd.DataFrame]) -> tuple[pd.DataFr
             st.session_state.pop(store, None)
             st.session_state.pop(editor_key, None)
             st.rerun()
-    return table, version, editor_key
+    return table, rubric_id, version, editor_key
+
+
+def _editor_key(kind: str, base: tuple[int, int, pd.DataFrame]) -> str:
+    return f"rubric_{kind}_{base[0]}_{base[1]}"
 
 
 def saved(result: rubrics.RubricView | None, message: str) -> None:
     if result is None:
         return
-    for key in [k for k in st.session_state if str(k).startswith("rubric_base_") and str(k).endswith(f"_{view.id}")]:
+    for key in [k for k in st.session_state if str(k).startswith("rubric_base_") and str(k).endswith(f"_{selected.id}")]:
         del st.session_state[key]
     if result.version_number != view.version_number:
         message += " " + _("It is version {version}.", version=result.version_number)
@@ -106,7 +112,7 @@ with tab_criteria:
           "Change the numbers in the Order column to reorder; add a row at the bottom; select rows and delete them "
           "to remove criteria.")
     )
-    criteria_table, criteria_version, criteria_key = editing_base("criteria", lambda: tables.criteria_frame(view))
+    criteria_table, criteria_rubric, criteria_version, criteria_key = editing_base("criteria", lambda: tables.criteria_frame(view))
     edited = st.data_editor(
         criteria_table,
         key=criteria_key,
@@ -131,7 +137,7 @@ with tab_criteria:
     if st.button(save_label(_("Save the criteria")), type="primary", key="rubric_save_criteria"):
         edits = tables.criteria_edits(edited, view, default_pass_mark=default_pass)
         result = frame.service_call(
-            rubrics.save_criteria, actor, rubric_id=view.id, criteria=edits, expected_version=criteria_version,
+            rubrics.save_criteria, actor, rubric_id=criteria_rubric, criteria=edits, expected_version=criteria_version,
             write=True, messages=CONFLICT,
         )
         saved(result, _("The criteria are saved."))
@@ -153,7 +159,7 @@ with tab_scale:
         _("The levels every criterion is rated on, with a label and a descriptor in each language. "
           "Values are whole numbers from 0 to 10.")
     )
-    levels_table, levels_version, levels_key = editing_base("levels", lambda: tables.levels_frame(view))
+    levels_table, levels_rubric, levels_version, levels_key = editing_base("levels", lambda: tables.levels_frame(view))
     edited_levels = st.data_editor(
         levels_table,
         key=levels_key,
@@ -169,7 +175,7 @@ with tab_scale:
     )
     if st.button(save_label(_("Save the rating scale")), type="primary", key="rubric_save_scale"):
         result = frame.service_call(
-            rubrics.save_scale, actor, rubric_id=view.id, levels=tables.level_edits(edited_levels),
+            rubrics.save_scale, actor, rubric_id=levels_rubric, levels=tables.level_edits(edited_levels),
             expected_version=levels_version, write=True, messages=CONFLICT,
         )
         saved(result, _("The rating scale is saved."))
@@ -193,8 +199,9 @@ with tab_guide:
 
         chosen_id = st.selectbox(_("Criterion"), list(by_id), format_func=criterion_label, key=f"rubric_guide_choice_{view.id}")
         chosen = by_id[chosen_id]
-        guide_table, guide_version, guide_key = editing_base(
-            f"guide_{chosen.id}", lambda: tables.guide_frame(view, chosen, frame.current_lang())
+        # Keyed by lineage: the same criterion in a newer version (new ids) finds the edits typed on the old one.
+        guide_table, guide_rubric, guide_version, guide_key = editing_base(
+            f"guide_{chosen.lineage}", lambda: tables.guide_frame(view, chosen, frame.current_lang())
         )
         edited_guide = st.data_editor(
             guide_table,
@@ -211,7 +218,7 @@ with tab_guide:
         )
         if st.button(save_label(_("Save the rating guide")), type="primary", key="rubric_save_guide"):
             result = frame.service_call(
-                rubrics.save_criteria, actor, rubric_id=view.id,
+                rubrics.save_criteria, actor, rubric_id=guide_rubric,
                 criteria=tables.with_guide(view, chosen.id, tables.guide_descriptors(edited_guide)),
                 expected_version=guide_version, write=True, messages=CONFLICT,
             )

@@ -201,8 +201,8 @@ def test_writing_a_rating_guide_for_one_criterion(app_engine: Engine, world: Wor
     at = signed_in(world.manager.id, page="rubric")
     rubric = rubric_row(app_engine, world.posting.id)
     with read_session(app_engine) as session:
-        first_id = session.exec(select(Criterion.id).where(Criterion.rubric_id == rubric.id, Criterion.number == 1)).one()
-    edit(at, f"rubric_guide_{first_id}_{rubric.id}_{rubric.version}",
+        lineage = session.exec(select(Criterion.lineage).where(Criterion.rubric_id == rubric.id, Criterion.number == 1)).one()
+    edit(at, f"rubric_guide_{lineage}_{rubric.id}_{rubric.version}",
          edited={4: {"guide_en": "Led an accessibility audit end to end", "guide_fr": "A mené un audit de bout en bout"}})
     at = click(at, "Save the rating guide")
     assert_no_exception(at)

@@ -22,7 +22,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tracker.db import PROJECT_ROOT, read_session, write_session
+from tracker.db import PROJECT_ROOT, first_run_lock, read_session, write_session
 from tracker.models import DecisionOutcome, Lang, Posting, Recommendation, Role, User
 from tracker.services import (
     SYSTEM_ACTOR,
@@ -126,6 +126,9 @@ def load_demo(engine: Engine, *, today: date | None = None, examples_dir: Path =
     """Load the demo into an empty database; raises :class:`DemoRefusedError` on one that holds work."""
     today = today or date.today()
     with write_session(engine) as session:
+        # Two `demo --if-empty` at once (replicas starting together, issue #22): the second waits here,
+        # then finds the first one's accounts and is refused instead of hitting the unique e-mail index.
+        first_run_lock(session)
         reason = why_not_empty(session)
         if reason is not None:
             raise DemoRefusedError(

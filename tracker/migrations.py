@@ -6,6 +6,8 @@ is needed because the URL comes from ``tracker.db.database_url()`` like everywhe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -52,6 +54,56 @@ def current_revision(engine: Engine | None = None) -> str | None:
     engine = engine or make_engine()
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the app can serve requests from this database: reachable and at this code's schema revision.
+
+    ``reason`` is one of ``ready``, ``unreachable``, ``not_migrated``, ``unknown_revision``; ``detail``
+    an English sentence for the CLI and the server log.
+    """
+
+    reason: str
+    revision: str | None
+    head: str
+    detail: str
+
+    @property
+    def ready(self) -> bool:
+        return self.reason == "ready"
+
+
+NOT_MIGRATED = "The database is not migrated (run `python -m tracker db upgrade`)."
+
+
+def readiness(engine: Engine | None = None) -> Readiness:
+    """Check the database the way a readiness probe should (issue #22): one connection, one small read.
+
+    A replica on a database that is down or not yet migrated must not receive traffic (the web server's
+    own ``/_stcore/health`` answers 200 regardless); a database migrated by a newer release than this
+    code means replicas run different versions.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from tracker.db import DatabaseUnavailableError
+
+    head = head_revision()
+    try:
+        revision = current_revision(engine)
+    except (SQLAlchemyError, DatabaseUnavailableError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return Readiness("unreachable", None, head, f"The database cannot be reached ({detail}).")
+    if revision == head:
+        return Readiness("ready", revision, head, f"The database is ready (schema revision {revision}).")
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
+    if revision is None or revision in known:
+        return Readiness("not_migrated", revision, head, NOT_MIGRATED)
+    return Readiness(
+        "unknown_revision", revision, head,
+        f"The database is at schema revision {revision}, which this version of the tracker does not know (it "
+        f"expects {head}): a newer release migrated it; run the same release on every replica.",
+    )  # fmt: skip
 
 
 def pending_diff(url: str) -> list[object]:

@@ -18,11 +18,10 @@ import os
 import time
 
 import streamlit as st
-from sqlalchemy.exc import OperationalError
 
-from app_pages.frame.data import engine
+from app_pages.frame.data import DATABASE_ERRORS, database_error_text, engine
 from app_pages.frame.lang import LANG_KEY, LANG_WIDGET_KEY, translator
-from tracker.db import DatabaseUnavailableError, read_session
+from tracker.db import read_session
 from tracker.services.actor import Actor, load_actor
 from tracker.services.errors import NotFoundError
 
@@ -87,10 +86,12 @@ def current_actor() -> Actor | None:
         _ = translator()
         sign_out(_("Your account is no longer active. Ask an administrator if this is a mistake."), kind="warning")
         return None
-    except (DatabaseUnavailableError, OperationalError):
+    except DATABASE_ERRORS as exc:
+        text = database_error_text(exc)
+        if text is None:
+            raise
         log.exception("cannot load the signed-in user")
-        _ = translator()
-        st.error(_("The database cannot be reached right now. Try again in a moment."))
+        st.error(text)
         st.stop()
 
 

@@ -25,7 +25,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app_pages.frame.lang import current_lang, translator
 from app_pages.frame.render import escape_markdown
@@ -75,16 +76,45 @@ def service_call(
     except TrackerError as exc:
         st.error(error_markdown(exc, _.lang, messages))
         return None
-    except (DatabaseUnavailableError, OperationalError) as exc:
+    except DATABASE_ERRORS as exc:
+        text = database_error_text(exc)
+        if text is None:
+            raise
         log.exception("database error in %s", getattr(fn, "__qualname__", fn))
-        if isinstance(exc, DatabaseUnavailableError):
-            st.error(escape_markdown(str(exc)))
-        else:
-            st.error(_("The database cannot be reached right now. Try again in a moment."))
+        st.error(text)
         return None
     for cached in clears:
         cached.clear()
     return result
+
+
+# What a database that is down, busy, locked or not migrated raises: a pool timeout, a lock or statement
+# timeout (OperationalError on PostgreSQL), a missing table (ProgrammingError on PostgreSQL).
+DATABASE_ERRORS = (DatabaseUnavailableError, OperationalError, ProgrammingError, PoolTimeoutError)
+
+
+def database_error_text(exc: BaseException) -> str | None:
+    """The one sentence a page shows for a database problem (Markdown), or None when ``exc`` is a bug.
+
+    Only after a failure does it ask the database for its schema revision (issue #22): a replica
+    started on an unmigrated database says so instead of "cannot be reached" or the generic error page.
+    A ``ProgrammingError`` on a migrated database is a bug and is raised, not dressed up.
+    """
+    _ = translator()
+    if isinstance(exc, DatabaseUnavailableError):
+        return escape_markdown(str(exc))
+    if not isinstance(exc, PoolTimeoutError):  # every connection busy: asking for one more would wait again
+        from tracker.migrations import readiness
+
+        state = readiness(engine())
+        if state.reason == "not_migrated":
+            return _("The database is not migrated (run `python -m tracker db upgrade`).")
+        if state.reason == "unknown_revision":
+            return _("The database was upgraded by a newer release of the tracker than this server runs; ask the "
+                     "operator to run the same release everywhere.")  # fmt: skip
+    if isinstance(exc, ProgrammingError):
+        return None
+    return _("The database cannot be reached right now. Try again in a moment.")
 
 
 def show_error(exc: TrackerError, messages: Mapping[type[TrackerError], str] | None = None) -> None:

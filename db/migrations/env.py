@@ -3,7 +3,8 @@
 On SQLite, migrations run in batch mode (SQLite cannot ALTER most things, so Alembic rebuilds the
 table) with foreign keys OFF while tables are rebuilt — with them ON, dropping the old copy of a table
 would cascade-delete every child row — and a ``PRAGMA foreign_key_check`` afterwards proves nothing
-was orphaned. The whole upgrade is one transaction (SQLite and PostgreSQL both have transactional DDL).
+was orphaned. The whole upgrade is one transaction (SQLite and PostgreSQL both have transactional DDL),
+and two upgrades take turns: PostgreSQL's advisory lock, SQLite's write lock.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, event, pool
 from sqlmodel import SQLModel
 
 import tracker.models  # noqa: F401  (registers every table on the metadata)
-from tracker.db import BUSY_TIMEOUT_MS, is_sqlite
+from tracker.db import BUSY_TIMEOUT_MS, MIGRATION_LOCK_KEY, STARTUP_WAIT_MS, is_sqlite
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -67,6 +68,13 @@ def run_migrations_online() -> None:
                 transaction_per_migration=False,
             )
             with context.begin_transaction():
+                if not sqlite:
+                    # One upgrade at a time (issue #22): replicas or jobs started together take turns
+                    # here, and the next one then finds the schema current and has nothing to do.
+                    # Transaction-scoped, so COMMIT or ROLLBACK releases it. SQLite's BEGIN IMMEDIATE
+                    # (above) is the same turn-taking.
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {STARTUP_WAIT_MS}")
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
                 context.run_migrations()
                 if sqlite:
                     orphans = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

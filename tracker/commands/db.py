@@ -126,6 +126,17 @@ def restore(file: Path, yes: bool) -> None:
 
 
 @command.command()
+def ready() -> None:
+    """Exit 0 when the database is reachable and at this release's schema revision, else 1: a readiness probe."""
+    from tracker.migrations import readiness
+
+    state = readiness(get_engine(database_url()))
+    click.echo(state.detail, err=not state.ready)
+    if not state.ready:
+        raise SystemExit(1)
+
+
+@command.command()
 def check() -> None:
     """Print the journal mode in force and why, the schema revision and the integrity check."""
     from sqlalchemy import text

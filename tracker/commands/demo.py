@@ -46,6 +46,9 @@ def command(if_empty: bool, only_accounts: bool) -> None:
             return
         summary = load_demo(engine)
     except DemoRefusedError as exc:
+        if if_empty:  # another process loaded it a moment ago (replicas starting together): nothing to do
+            click.echo("Demo not loaded: the database is not empty (another process filled it just now).")
+            return
         raise click.ClickException(str(exc)) from exc
     except OperationalError as exc:
         raise click.ClickException(

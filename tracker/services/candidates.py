@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.i18n import N_
@@ -22,7 +23,7 @@ from tracker.models import AuditEvent, Candidate, CandidateStatus, Declaration, 
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
 from tracker.services.common import bump_version, clean_text, looks_like_formula
-from tracker.services.errors import PermissionDeniedError, ValidationError
+from tracker.services.errors import ConflictError, PermissionDeniedError, ValidationError
 from tracker.services.permissions import (
     get_candidate_or_404,
     is_posting_manager,
@@ -204,7 +205,17 @@ def _insert_candidates(session: Session, actor: Actor, posting_id: int, rows: li
         }
         for i, row in enumerate(rows)
     ]
-    ids = session.execute(insert(Candidate).returning(Candidate.id, sort_by_parameter_order=True), values).scalars().all()
+    try:
+        with session.begin_nested():
+            ids = session.execute(insert(Candidate).returning(Candidate.id, sort_by_parameter_order=True), values).scalars().all()
+    except IntegrityError as exc:
+        # The e-mail check ran before the posting lock: someone added one of these e-mails in between
+        # (issue #22). Name the candidate who has it now, as the check would have.
+        existing = _existing_emails(session, posting_id)
+        clash = next((row["email"] for row in rows if row["email"] in existing), None)
+        if clash is None:
+            raise
+        raise ConflictError(_email_taken(existing[clash], clash)) from exc
     out = []
     for candidate_id, value in zip(ids, values, strict=True):
         candidate = Candidate(id=candidate_id, **value)
