@@ -20,6 +20,7 @@ from tracker.services import scoring
 from tracker.services.scoring import QueueItem
 
 CURRENT_KEY = "scoring_candidate"  # the candidate id being scored in this browser session
+LAST_QUEUE_KEY = "scoring_last_queue"  # the queue last read, drawn again while the database cannot be reached
 QUERY_KEY = "candidate"
 NEXT_KEY = "scoring_next"
 LANGUAGE_NAMES = {Lang.en: N_("English"), Lang.fr: N_("French")}
@@ -158,7 +159,13 @@ def declaration_form(item: QueueItem) -> None:
 
 queue = frame.service_call(scoring.my_queue, actor)
 if queue is None:
-    st.stop()
+    # The database cannot be reached (issue #22): go on with the queue last read, so that the scoring
+    # form below stays drawn with what was typed in it; nothing is saved until the database answers.
+    queue = st.session_state.get(LAST_QUEUE_KEY)
+    if queue is None:
+        st.stop()
+else:
+    st.session_state[LAST_QUEUE_KEY] = queue
 if not queue:
     st.info(_("You have no candidates to score: you are not on a panel yet, or its candidates are not added yet."))
     st.stop()

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from typing import Any
 
+import pytest
 from dbtools import engine_url
 from factories import criteria_of, make_candidate, make_panel, make_posting, make_scorecard, make_user, rubric_of
 from race_workers import Trial, race
@@ -34,6 +35,7 @@ from tracker.models import (
     ScorecardStatus,
     User,
 )
+from tracker.services.errors import ConflictError
 from tracker.services.rubrics import CriterionEdit
 
 TRIALS = 10
@@ -51,10 +53,14 @@ def _setup(engine: Engine) -> tuple[dict[str, int], list[list[Trial]], dict[str,
         people = {"admin": admin.id, "admin2": admin2.id, "manager": manager.id, "chair": chair.id, "member": member.id}
         a: list[Trial] = []
         b: list[Trial] = []
-        checks: dict[str, list[dict[str, Any]]] = {k: [] for k in ("submit", "reopen", "user", "create", "candidate", "rubric")}
+        checks: dict[str, list[dict[str, Any]]] = {
+            k: [] for k in ("submit", "reopen", "user", "create", "candidate", "rubric")
+        }
         # 1. Her submit racing her own draft save from another tab (the review's write skew).
         for i in range(TRIALS):
-            card = make_scorecard(s, candidate=make_candidate(s, posting=posting), interviewer=member, ratings=[4, 4, 4], notes="before")
+            card = make_scorecard(
+                s, candidate=make_candidate(s, posting=posting), interviewer=member, ratings=[4, 4, 4], notes="before"
+            )
             a.append(Trial("submit", member.id, {"scorecard_id": card.id}))
             b.append(Trial("draft", member.id, {"scorecard_id": card.id, "criterion_id": criterion, "rating": 1,
                                                 "notes": f"typed while submitting {i}", "expected_version": 1}))  # fmt: skip
@@ -72,20 +78,38 @@ def _setup(engine: Engine) -> tuple[dict[str, int], list[list[Trial]], dict[str,
         # 3. Two admins editing one account from the same version.
         for i in range(TRIALS):
             target = make_user(s, role=Role.interviewer)
-            a.append(Trial("update_user", admin.id, {"user_id": target.id, "display_name": f"Edit A {i}", "expected_version": 1}))
-            b.append(Trial("update_user", admin2.id, {"user_id": target.id, "display_name": f"Edit B {i}", "expected_version": 1}))
+            a.append(
+                Trial(
+                    "update_user",
+                    admin.id,
+                    {"user_id": target.id, "display_name": f"Edit A {i}", "expected_version": 1},
+                )
+            )
+            b.append(
+                Trial(
+                    "update_user",
+                    admin2.id,
+                    {"user_id": target.id, "display_name": f"Edit B {i}", "expected_version": 1},
+                )
+            )
             checks["user"].append({"user": target.id})
         # 4. Two admins creating the same account.
         for i in range(TRIALS):
             email = f"new.hire.{i}@northwind.example"
             for trials, who in ((a, admin), (b, admin2)):
-                trials.append(Trial("create_user", who.id, {"email": email, "display_name": f"New Hire {i}", "role": "interviewer"}))
+                trials.append(
+                    Trial(
+                        "create_user", who.id, {"email": email, "display_name": f"New Hire {i}", "role": "interviewer"}
+                    )
+                )
             checks["create"].append({"email": email})
         # 5. The manager and an admin adding the same candidate e-mail to one posting.
         for i in range(TRIALS):
             email = f"applicant.{i}@example.ca"
             for trials, who in ((a, manager), (b, admin)):
-                trials.append(Trial("add_candidate", who.id, {"posting_id": posting.id, "name": f"Applicant {i}", "email": email}))
+                trials.append(
+                    Trial("add_candidate", who.id, {"posting_id": posting.id, "name": f"Applicant {i}", "email": email})
+                )
             checks["candidate"].append({"email": email})
         # 6. The manager and an admin saving a new version of one locked rubric.
         for i in range(TRIALS):
@@ -98,7 +122,13 @@ def _setup(engine: Engine) -> tuple[dict[str, int], list[list[Trial]], dict[str,
                                   text_fr=c.text_fr, weight=c.weight, pass_mark=c.pass_mark, min_raters=c.min_raters)
                     for n, c in enumerate(base)
                 ]  # fmt: skip
-                trials.append(Trial("save_criteria", who.id, {"rubric_id": rubric.id, "criteria": edits, "expected_version": rubric.version}))
+                trials.append(
+                    Trial(
+                        "save_criteria",
+                        who.id,
+                        {"rubric_id": rubric.id, "criteria": edits, "expected_version": rubric.version},
+                    )
+                )
             checks["rubric"].append({"posting": other.id, "first": base[0].text_en})
     return people, [a, b], checks
 
@@ -107,7 +137,9 @@ def _run_race(engine: Engine, trials: list[list[Trial]]) -> list[list[str]]:
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()
     inside = engine.dialect.name == "postgresql"
-    workers = [ctx.Process(target=race, args=(engine_url(engine), trials[w], barrier, inside, results, w)) for w in (0, 1)]
+    workers = [
+        ctx.Process(target=race, args=(engine_url(engine), trials[w], barrier, inside, results, w)) for w in (0, 1)
+    ]
     for process in workers:
         process.start()
     outcomes: dict[int, list[str]] = {}
@@ -145,9 +177,14 @@ def test_every_write_raced_from_two_processes_loses_nothing(engine: Engine) -> N
         for (sub, draft), check in zip(part, checks["submit"], strict=True):
             card = s.get(Scorecard, check["card"])
             assert card.status == ScorecardStatus.submitted and sub == "ok", (sub, draft)
-            event = s.exec(select(AuditEvent).where(AuditEvent.entity_id == card.id, AuditEvent.action == "scorecard.submit")).one()
+            event = s.exec(
+                select(AuditEvent).where(AuditEvent.entity_id == card.id, AuditEvent.action == "scorecard.submit")
+            ).one()
             snapshot = {x["criterion_id"]: (x["rating"], x["notes"]) for x in _payload(s, event)["scores"]}
-            stored = {sc.criterion_id: (sc.rating, sc.notes) for sc in s.exec(select(Score).where(Score.scorecard_id == card.id))}
+            stored = {
+                sc.criterion_id: (sc.rating, sc.notes)
+                for sc in s.exec(select(Score).where(Score.scorecard_id == card.id))
+            }
             assert stored == snapshot, "a submitted scorecard changed behind its audit snapshot"
             assert draft == "ok" or draft.startswith("refused:ValidationError"), draft
         figures["submit vs draft"] = Counter(f"submit {_kind(x)} / draft {_kind(y)}" for x, y in part)
@@ -181,12 +218,18 @@ def test_every_write_raced_from_two_processes_loses_nothing(engine: Engine) -> N
         part = pairs[5 * TRIALS :]
         for i, ((x, y), check) in enumerate(zip(part, checks["rubric"], strict=True)):
             assert sorted([_kind(x), _kind(y)]) == ["ok", "refused:ConflictError"], (x, y)
-            versions = s.exec(select(Rubric).where(Rubric.posting_id == check["posting"]).order_by(Rubric.version_number)).all()
+            versions = s.exec(
+                select(Rubric).where(Rubric.posting_id == check["posting"]).order_by(Rubric.version_number)
+            ).all()
             assert [v.version_number for v in versions] == [1, 2]
-            first = s.exec(select(Criterion.text_en).where(Criterion.rubric_id == versions[1].id, Criterion.number == 1)).one()
+            first = s.exec(
+                select(Criterion.text_en).where(Criterion.rubric_id == versions[1].id, Criterion.number == 1)
+            ).one()
             assert first == f"{check['first']} ({'A' if x == 'ok' else 'B'} {i})"
         figures["rubric version vs rubric version"] = Counter(sorted([_kind(x), _kind(y)])[1] for x, y in part)
-    print(f"\nraces on {engine.dialect.name}, {TRIALS} trials each, {len(pairs)} pairs in {seconds:.1f} s, people {people}:")
+    print(
+        f"\nraces on {engine.dialect.name}, {TRIALS} trials each, {len(pairs)} pairs in {seconds:.1f} s, people {people}:"
+    )
     for name, counts in figures.items():
         print(f"  {name}: {dict(counts)}")
 
@@ -195,3 +238,32 @@ def _belongs(s: Any, event: AuditEvent, card_id: int) -> bool:
     if event.action == "scorecard.reopen":
         return event.entity_id == card_id
     return (_payload(s, event) or {}).get("scorecard_id") == card_id
+
+
+def test_a_create_whose_check_missed_the_other_insert_ends_in_a_conflict_not_an_integrity_error(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The races above, made certain: the "already exists?" read misses a row the other writer inserted."""
+    from tracker.services import accounts, candidates
+    from tracker.services.actor import Actor
+
+    with write_session(engine) as s:
+        admin, manager = make_user(s, role=Role.admin), make_user(s, role=Role.manager)
+        posting = make_posting(s, owner=manager, criteria=1)
+        admin_actor, manager_actor, posting_id = Actor.from_user(admin), Actor.from_user(manager), posting.id
+    with write_session(engine) as s:
+        accounts.create_user(s, admin_actor, email="twice@northwind.example", display_name="Twice", role="interviewer")
+    monkeypatch.setattr(accounts, "_user_by_email", lambda *_args, **_kw: None)  # the loser's check saw nothing
+    with pytest.raises(ConflictError, match="already exists"), write_session(engine) as s:
+        accounts.create_user(s, admin_actor, email="twice@northwind.example", display_name="Twice", role="interviewer")
+    real, checks = candidates._existing_emails, []
+
+    def first_check_misses(*args: Any) -> dict[str, str]:
+        checks.append(args)
+        return {} if len(checks) == 2 else real(*args)  # the second add's check, before the posting lock
+
+    monkeypatch.setattr(candidates, "_existing_emails", first_check_misses)
+    with write_session(engine) as s:
+        candidates.add_candidate(s, manager_actor, posting_id=posting_id, name="Ana Twice", email="ana@example.ca")
+    with pytest.raises(ConflictError, match="already uses the e-mail ana@example.ca"), write_session(engine) as s:
+        candidates.add_candidate(s, manager_actor, posting_id=posting_id, name="Ana Twice", email="ana@example.ca")

@@ -240,7 +240,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         options = connect_args.get("options", "")
         connect_args["options"] = f"{options} {postgres_timeout_options()}".strip()
         kwargs["connect_args"] = connect_args
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    kwargs = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, **kwargs}
+    return create_engine(url, **kwargs)
 
 
 def _env_number(name: str, default: float) -> float:

@@ -92,7 +92,9 @@ def readiness(engine: Engine | None = None) -> Readiness:
     try:
         revision = current_revision(engine)
     except (SQLAlchemyError, DatabaseUnavailableError) as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = (
+            str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        )
         return Readiness("unreachable", None, head, f"The database cannot be reached ({detail}).")
     if revision == head:
         return Readiness("ready", revision, head, f"The database is ready (schema revision {revision}).")

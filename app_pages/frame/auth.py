@@ -1,9 +1,10 @@
 """Who is signed in, for how long: the only place that writes the session's identity.
 
-``st.session_state`` keeps the user's **id** (never the ``User`` row or the ``Actor``), how they signed
-in, and when they last did something. :func:`current_actor` reloads the actor through
-``tracker.services.actor.load_actor`` on every run, so an administrator's change (role, deactivation)
-applies on the user's next click.
+``st.session_state`` keeps the user's **id** (never the ``User`` row), how they signed in, and when they
+last did something. :func:`current_actor` reloads the actor through ``tracker.services.actor.load_actor``
+on every run, so an administrator's change (role, deactivation) applies on the user's next click. The
+last actor loaded is kept too, only to go on drawing the page while the database cannot be reached
+(issue #22), when no service call can succeed anyway.
 
 Idle timeout: a run that comes more than ``TRACKER_SESSION_TIMEOUT_MINUTES`` (default 30) after the
 previous one signs the user out with a message. Scoring drafts are already in the database, so nothing
@@ -30,6 +31,7 @@ VIA_KEY = "auth_via"  # "password" or "sso"
 LAST_SEEN_KEY = "auth_last_seen"  # time.time() of the previous run while signed in
 SSO_PAUSED_KEY = "auth_sso_paused"  # after a sign-out/timeout: do not map the SSO identity again unasked
 FLASH_KEY = "flash"  # (kind, text) shown once at the top of the next run
+LAST_ACTOR_KEY = "auth_last_actor"  # the actor last loaded, used only while the database cannot be reached
 # What survives a sign-out: the language, and the reason for the sign-out.
 _KEPT_ON_SIGN_OUT = {LANG_KEY, LANG_WIDGET_KEY, FLASH_KEY, SSO_PAUSED_KEY}
 
@@ -81,7 +83,9 @@ def current_actor() -> Actor | None:
         return None
     try:
         with read_session(engine()) as session:
-            return load_actor(session, user_id)
+            actor = load_actor(session, user_id)
+        st.session_state[LAST_ACTOR_KEY] = actor
+        return actor
     except NotFoundError:
         _ = translator()
         sign_out(_("Your account is no longer active. Ask an administrator if this is a mistake."), kind="warning")
@@ -92,6 +96,12 @@ def current_actor() -> Actor | None:
             raise
         log.exception("cannot load the signed-in user")
         st.error(text)
+        last = st.session_state.get(LAST_ACTOR_KEY)
+        if isinstance(last, Actor) and last.id == user_id:
+            # Issue #22: keep drawing the page (its own reads fail with their sentence), so a form and the
+            # text typed in it stay on screen through a lock timeout or an outage. Nothing can be read or
+            # written meanwhile: every service call opens the same unreachable database.
+            return last
         st.stop()
 
 

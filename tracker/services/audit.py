@@ -197,7 +197,9 @@ def _bump_revisions(session: Session) -> None:
 
 def posting_revision(session: Session, posting_id: int) -> int:
     """How many committed writes changed the posting's data (0 before the first)."""
-    found = session.execute(select(_REVISION.c.revision).where(_REVISION.c.posting_id == posting_id)).scalar_one_or_none()
+    found = session.execute(
+        select(_REVISION.c.revision).where(_REVISION.c.posting_id == posting_id)
+    ).scalar_one_or_none()
     return int(found or 0)
 
 
