@@ -16,11 +16,11 @@ drawing them, so every figure is computed once and kept in ``st.cache_data``:
 * **Freshness: invalidated by every write.** The writes that change results (scorecards, consensus,
   decisions, rubric and candidate changes) happen on other pages, in other sessions and possibly other
   replicas, so a ``clear()`` on this page could not see them. Instead each key carries the posting's
-  latest audit event time (``Scope.changed``, one index search per rerun): every write records an
-  event in its own transaction, so once it commits the next rerun misses the cache and recomputes.
-  The short time to live (:data:`TTL_SECONDS`) only frees old entries and covers what the trail does
-  not name (a panel member's display name); :func:`clear` empties every cache of this page (the
-  "Refresh" button).
+  revision (``Scope.changed``, one primary-key read per rerun): every write to the posting's data,
+  a panel member's rename included, moves it in its own transaction, so once it commits the next
+  rerun misses the cache and recomputes, whatever the order of commits or the replicas' clocks
+  (issue #22; an audit event time missed both). The short time to live (:data:`TTL_SECONDS`) only
+  frees old entries; :func:`clear` empties every cache of this page (the "Refresh" button).
 * **Only what the view needs.** The merit view reads the lean :func:`load_merit_frames`; the other
   views read the full frames (no notes) once, cached, and only when one of them is open.
 * **Files are made on click.** Exports are ``st.download_button`` callables (deferred downloads): no
@@ -63,10 +63,10 @@ ROW_STEP = 24
 class Scope:
     """Whose results, of which posting, in which language, as of which write: the common cache key.
 
-    ``changed`` is :func:`tracker.results.data.latest_change`: the time of the posting's latest audit
-    event. Every write records one in its own transaction, so a committed write (a submitted scorecard,
-    a consensus, a decision, a rubric or candidate change) gives the next rerun a new key, and so fresh
-    figures, in every process and replica; entries under the old key age out with the time to live.
+    ``changed`` is :func:`tracker.results.data.latest_change`: the posting's revision. Every write to
+    the posting's data moves it in its own transaction, so a committed write (a submitted scorecard, a
+    consensus, a decision, a rubric or candidate change, a panel member renamed) gives the next rerun a
+    new key, and so fresh figures, in every process and replica; old entries age out with the time to live.
     """
 
     posting_id: int

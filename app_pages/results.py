@@ -51,14 +51,14 @@ anonymised = top[1].toggle(
 )  # fmt: skip
 top[2].button(
     _("Refresh"), key="results_refresh", on_click=data.clear, icon=":material/refresh:",
-    help=_("Figures are kept for up to a minute; refresh to include work saved since."),
+    help=_("Figures follow every saved change from your next click on; refresh to recompute them now."),
 )  # fmt: skip
 
 view = st.segmented_control(
     _("View"), list(VIEWS), key=VIEW_KEY, default="merit", required=True,
     format_func=lambda key: _(VIEWS[key]), label_visibility="collapsed",
 )  # fmt: skip
-# The posting's latest write is part of every cache key: figures are recomputed once it has committed.
+# The posting's revision is part of every cache key: figures are recomputed once a write has committed.
 changed = frame.service_call(latest_change, actor, posting_id=posting_id)
 if changed is None:
     st.stop()

@@ -307,7 +307,7 @@ def _postings_showing(session: Session, user_id: int) -> list[int]:
     """Postings whose results name this user (panel member or owner): a rename must move their revision."""
     seats = select(PanelMember.posting_id).where(PanelMember.user_id == user_id)
     owned = select(Posting.id).where(Posting.owner_id == user_id)
-    return [int(p) for p in session.exec(seats.union(owned)).all()]
+    return [int(p) for p in session.execute(seats.union(owned)).scalars().all()]
 
 
 def set_password(
