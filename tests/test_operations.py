@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from dbtools import new_pg_db
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, select
 
 from tracker.db import make_engine, read_session, write_session
@@ -51,8 +51,9 @@ def every_row(url: str) -> dict[str, list[tuple[str, ...]]]:
     """Every row of every table (the schema's and Alembic's), as text, sorted: equal means identical."""
     engine = make_engine(url)
     try:
+        present = set(inspect(engine).get_table_names())  # a table of a later revision is absent at the first
         with engine.connect() as connection:
-            tables = [*SQLModel.metadata.tables, "alembic_version"]
+            tables = [t for t in [*SQLModel.metadata.tables, "alembic_version"] if t in present]
             return {
                 t: sorted(tuple(map(repr, row)) for row in connection.execute(text(f'SELECT * FROM "{t}"')).all()) for t in tables
             }
@@ -127,8 +128,13 @@ def test_backup_while_the_app_holds_the_database_open_then_restore_gives_every_r
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def base_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database created at the *first* revision and filled by the demo through the services."""
+def base_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A database created at the *first* revision and filled by the demo through the services.
+
+    Today's services also write tables of later revisions; the fill leaves those writes out, as the
+    first revision's code did (the posting revision of 0004 did not exist).
+    """
+    monkeypatch.setattr("tracker.services.audit.touch_postings", lambda _session, _ids: None)
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
         upgrade(url, base_revision())
@@ -137,6 +143,7 @@ def base_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             load_demo(engine, today=TODAY)
         finally:
             engine.dispose()
+            monkeypatch.undo()
         yield url
         return
     server = request.getfixturevalue("pg_server")
@@ -151,6 +158,7 @@ def base_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             load_demo(engine, today=TODAY)
         finally:
             engine.dispose()
+            monkeypatch.undo()
         yield url
     finally:
         server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -171,7 +179,7 @@ def test_db_upgrade_from_the_first_revision_keeps_every_row_and_the_app_keeps_wo
     try:
         assert current_revision(engine) == head_revision()
         after = every_row(base_db)
-        assert {t: rows for t, rows in after.items() if t != "alembic_version"} == {
+        assert {t: rows for t, rows in after.items() if t != "alembic_version" and t in before} == {
             t: rows for t, rows in before.items() if t != "alembic_version"
         }
         with pytest.raises(Exception, match="append-only"), write_session(engine) as s:  # the trail's guard survived
