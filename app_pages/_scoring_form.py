@@ -49,7 +49,7 @@ from app_pages._scoring_text import (
     show_criterion_text,
     split_choice,
 )
-from app_pages.frame.auth import FLASH_KEY
+from app_pages.frame.auth import FLASH_KEY, KEEP_DRAWING_KEY
 from tracker.models import Recommendation, ScorecardStatus, utcnow
 from tracker.services import rubrics, scoring
 from tracker.services.actor import load_actor
@@ -293,6 +293,7 @@ def scorecard_fragment(user_id: int, scorecard_id: int) -> None:
             _form(user_id, last)
         return
     st.session_state[kept] = bundle
+    st.session_state[KEEP_DRAWING_KEY] = bundle.card.editable
     if bundle.card.editable:
         _form(user_id, bundle)
     else:

@@ -3,8 +3,9 @@
 ``st.session_state`` keeps the user's **id** (never the ``User`` row), how they signed in, and when they
 last did something. :func:`current_actor` reloads the actor through ``tracker.services.actor.load_actor``
 on every run, so an administrator's change (role, deactivation) applies on the user's next click. The
-last actor loaded is kept too, only to go on drawing the page while the database cannot be reached
-(issue #22), when no service call can succeed anyway.
+last actor loaded is kept too, only to go on drawing a page that holds typed text (it sets
+``KEEP_DRAWING_KEY``) while the database cannot be reached (issue #22), when no service call can
+succeed anyway; every other page stops at the one "cannot be reached" sentence, as before.
 
 Idle timeout: a run that comes more than ``TRACKER_SESSION_TIMEOUT_MINUTES`` (default 30) after the
 previous one signs the user out with a message. Scoring drafts are already in the database, so nothing
@@ -32,6 +33,9 @@ LAST_SEEN_KEY = "auth_last_seen"  # time.time() of the previous run while signed
 SSO_PAUSED_KEY = "auth_sso_paused"  # after a sign-out/timeout: do not map the SSO identity again unasked
 FLASH_KEY = "flash"  # (kind, text) shown once at the top of the next run
 LAST_ACTOR_KEY = "auth_last_actor"  # the actor last loaded, used only while the database cannot be reached
+# Set by a page that holds typed text worth keeping on screen while the database cannot be reached.
+KEEP_DRAWING_KEY = "frame_keep_drawing"
+_FALLING_BACK_KEY = "auth_falling_back"
 # What survives a sign-out: the language, and the reason for the sign-out.
 _KEPT_ON_SIGN_OUT = {LANG_KEY, LANG_WIDGET_KEY, FLASH_KEY, SSO_PAUSED_KEY}
 
@@ -85,6 +89,7 @@ def current_actor() -> Actor | None:
         with read_session(engine()) as session:
             actor = load_actor(session, user_id)
         st.session_state[LAST_ACTOR_KEY] = actor
+        st.session_state.pop(_FALLING_BACK_KEY, None)
         return actor
     except NotFoundError:
         _ = translator()
@@ -95,13 +100,16 @@ def current_actor() -> Actor | None:
         if text is None:
             raise
         log.exception("cannot load the signed-in user")
-        st.error(text)
         last = st.session_state.get(LAST_ACTOR_KEY)
-        if isinstance(last, Actor) and last.id == user_id:
-            # Issue #22: keep drawing the page (its own reads fail with their sentence), so a form and the
-            # text typed in it stay on screen through a lock timeout or an outage. Nothing can be read or
-            # written meanwhile: every service call opens the same unreachable database.
+        if st.session_state.get(KEEP_DRAWING_KEY) and isinstance(last, Actor) and last.id == user_id:
+            # Issue #22: a page holding typed text (the scoring form) goes on drawing, its own reads failing
+            # with their sentence, so the text stays on screen through a lock timeout or an outage. Nothing
+            # can be read or written meanwhile: every service call opens the same unreachable database.
+            if not st.session_state.get(_FALLING_BACK_KEY):  # said once, not by each of the run's checks
+                st.error(text)
+            st.session_state[_FALLING_BACK_KEY] = True
             return last
+        st.error(text)
         st.stop()
 
 
