@@ -96,6 +96,44 @@ def test_the_database_refuses_to_change_or_delete_audit_events(engine: Any, stat
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "forged")).first() is None
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_personal_data SET after_json = '{\"name\": \"forged\"}'",
+        "DELETE FROM audit_personal_data",
+        "DELETE FROM audit_personal_data WHERE audit_event_id = (SELECT MAX(audit_event_id) FROM audit_personal_data)",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_personal_audit_payloads(engine: Any, statement: str) -> None:
+    """Issue #17: the before/after values are as append-only as the events (migration 0003's triggers)."""
+    world = build_world(engine)
+    with write_session(engine) as s:
+        candidates.add_candidate(s, world.actor("manager"), posting_id=world.posting.id, name="Bo Example", email="bo@mail.example")
+    with read_session(engine) as s:
+        before = sorted((p.audit_event_id, p.after_json) for p in s.exec(select(AuditPersonalData)).all())
+    assert before
+    with pytest.raises(DBAPIError, match="append-only"), write_session(engine) as s:
+        s.execute(text(statement))
+    with read_session(engine) as s:
+        assert sorted((p.audit_event_id, p.after_json) for p in s.exec(select(AuditPersonalData)).all()) == before
+
+
+def test_personal_audit_payloads_go_only_with_their_candidate(engine: Any) -> None:
+    """The privacy purge's cascade (deleting the candidate) still removes the payloads, and only theirs."""
+    from tracker.services import privacy
+
+    world = build_world(engine)
+    manager = world.actor("manager")
+    with write_session(engine) as s:
+        gone = candidates.add_candidate(s, manager, posting_id=world.posting.id, name="Cal Example", email="cal@mail.example")
+        kept = candidates.add_candidate(s, manager, posting_id=world.posting.id, name="Di Example", email="di@mail.example")
+    with write_session(engine) as s:
+        privacy.delete_candidate(s, manager, candidate_id=gone.id)
+    with read_session(engine) as s:
+        owners = {p.candidate_id for p in s.exec(select(AuditPersonalData)).all()}
+    assert gone.id not in owners and kept.id in owners
+
+
 def test_no_service_updates_or_deletes_audit_events() -> None:
     """Read the services' source: no UPDATE/DELETE names the audit table, no function offers to."""
     offenders = []
