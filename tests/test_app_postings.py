@@ -144,7 +144,10 @@ def test_only_admins_are_offered_the_server_folder_import(world: World) -> None:
     assert "postings_server_path" in [w.key for w in admin_page.text_input]
 
 
-def test_admin_imports_a_folder_on_the_server(app_engine: Engine, world: World, tmp_path: Path) -> None:
+def test_admin_imports_a_folder_on_the_server(
+    app_engine: Engine, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_IMPORT_ROOT", str(tmp_path))  # server imports are off without it (#17)
     folder = tmp_path / "postings"
     (folder / "fr").mkdir(parents=True)
     (folder / "accessibility.md").write_bytes(POSTING_EN)
@@ -164,7 +167,8 @@ def test_admin_imports_a_folder_on_the_server(app_engine: Engine, world: World, 
     assert events == [world.admin.id]
 
 
-def test_a_missing_server_folder_is_reported(world: World, tmp_path: Path) -> None:
+def test_a_missing_server_folder_is_reported(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_IMPORT_ROOT", str(tmp_path))
     at = signed_in(world.admin.id, page="postings")
     at.text_input(key="postings_server_path").input(str(tmp_path / "nowhere")).run()
     at = click(at, "Import from the server")

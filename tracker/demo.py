@@ -59,15 +59,15 @@ class DemoAccount:
 
 # Published in docs/user-guide.md ("Demo accounts"); a test keeps the two in step.
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount("admin@northwind.example", "Sam Okafor", Role.admin, "northwind-demo-admin",
+    DemoAccount("admin@northwind.example", "Sam Okafor", Role.admin, "northwind-demo-harbour",
                 "administrator: users, every posting, the audit log"),
-    DemoAccount("manager@northwind.example", "Mireille Gagnon", Role.manager, "northwind-demo-manager",
+    DemoAccount("manager@northwind.example", "Mireille Gagnon", Role.manager, "northwind-demo-lighthouse",
                 "hiring manager who owns both postings"),
-    DemoAccount("chair@northwind.example", "Jonah Whitfield", Role.interviewer, "northwind-demo-chair",
+    DemoAccount("chair@northwind.example", "Jonah Whitfield", Role.interviewer, "northwind-demo-compass",
                 "interviewer, chair of both panels"),
-    DemoAccount("elodie@northwind.example", "Élodie Bouchard", Role.interviewer, "northwind-demo-elodie",
+    DemoAccount("elodie@northwind.example", "Élodie Bouchard", Role.interviewer, "northwind-demo-maple-leaf",
                 "interviewer on both panels"),
-    DemoAccount("priya@northwind.example", "Priya Raman", Role.interviewer, "northwind-demo-priya",
+    DemoAccount("priya@northwind.example", "Priya Raman", Role.interviewer, "northwind-demo-orchard",
                 "interviewer on the service designer panel"),
 )
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from tracker.db import first_run_lock
 from tracker.i18n import N_
 from tracker.i18n.message import Message
-from tracker.models import PanelMember, Posting, Role, User, utcnow
+from tracker.models import AuditEvent, PanelMember, Posting, Role, User, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event, touch_postings
 from tracker.services.common import bump_version, clean_text, create_conflict
@@ -31,10 +31,17 @@ from tracker.services.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from tracker.services.passwords import check_password_strength
 from tracker.services.permissions import require_role
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+# Across accounts (password spraying: one guess on each of many accounts never trips a per-account lockout):
+# this many failed sign-ins on any accounts within the window pause every password sign-in until the
+# oldest of them leaves the window. Counted from the audit trail, so every app process and replica agrees.
+THROTTLE_FAILED_LOGINS = 30
+THROTTLE_WINDOW = timedelta(minutes=5)
+_FAILURE_ACTIONS = ("account.sign_in_failed", "account.lock")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 MAX_DISPLAY_NAME = 200  # User.display_name's column length
@@ -49,6 +56,11 @@ _EMAIL_RE = re.compile(r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")
 _BAD_CREDENTIALS = N_(
     "Sign-in failed: the e-mail or the password is wrong, or the account is locked after too many "
     "attempts (wait 15 minutes) or deactivated (ask an administrator)."
+)
+
+_THROTTLED = N_(
+    "Sign-in is paused: there were too many failed sign-ins on this tracker, across accounts, in the last "
+    "few minutes. Wait {minutes} minutes and try again; an administrator can see the attempts in the audit log."
 )
 
 _WRONG_CURRENT_PASSWORD = N_(
@@ -109,11 +121,31 @@ def check_email(email: str) -> str:
     return email
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, *, email: str | None = None, display_name: str | None = None) -> None:
+    """Length, then the guessability rules of :mod:`tracker.services.passwords` (common, repetitive, own name)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(N_("Choose a password of at least {length} characters."), length=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationError(N_("Choose a password of at most {length} characters."), length=MAX_PASSWORD_LENGTH)
+    check_password_strength(password, email=email, display_name=display_name)
+
+
+def _check_throttle(session: Session, now: datetime) -> None:
+    """Refuse every password sign-in while failures across all accounts exceed the throttle.
+
+    The refusal is the same whatever e-mail was typed (it says nothing about any account), checks no
+    password and counts as no failure, so it neither leaks nor feeds the count it enforces.
+    """
+    since = now - THROTTLE_WINDOW
+    failures = session.exec(
+        select(AuditEvent.at).where(AuditEvent.action.in_(_FAILURE_ACTIONS), AuditEvent.at > since)  # type: ignore[attr-defined]
+        .order_by(AuditEvent.at.desc())  # type: ignore[attr-defined]
+        .limit(THROTTLE_FAILED_LOGINS)
+    ).all()
+    if len(failures) >= THROTTLE_FAILED_LOGINS:
+        oldest = _aware(failures[-1]) or now
+        wait = max(1, int(((oldest + THROTTLE_WINDOW) - now).total_seconds() // 60) + 1)
+        raise AuthenticationError(_THROTTLED, minutes=wait)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -160,6 +192,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
     A failure is committed before the error is raised (:func:`_count_failure`).
     """
     now = now or utcnow()
+    _check_throttle(session, now)
     # Row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises): parallel guesses must not
     # read the same failure count and each write count + 1, or twenty guesses would count as two.
     user = _user_by_email(session, email, for_update=True)
@@ -230,7 +263,7 @@ def create_user(
         )
     if password is not None:
         try:
-            check_password(password)
+            check_password(password, email=email, display_name=display_name)
         except ValidationError as exc:
             problems.extend(exc.problems)
     if _user_by_email(session, email) is not None:
@@ -333,6 +366,7 @@ def set_password(
     # Row lock (PostgreSQL): parallel wrong guesses must each count, as in authenticate, and two resets
     # of one account take turns (issue #22).
     user = _get_user(session, user_id, for_update=True)
+    check_password(password, email=user.email, display_name=user.display_name)
     if own:
         _check_current_password(session, user, current_password, now or utcnow())
         if password == current_password:

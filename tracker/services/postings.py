@@ -60,6 +60,7 @@ from tracker.services.rubrics import (
     rubric_criteria,
     rubric_view,
 )
+from tracker.services.server_files import record_refusals, server_files
 
 _UNSET: Any = object()
 
@@ -252,10 +253,24 @@ def import_postings(
     """Parse and store postings; one transaction per bilingual posting. Admins and managers only.
 
     A manager's new postings are theirs; a posting owned by someone else is reported as an error.
+    ``files`` are uploads (name and bytes; managers too). ``paths`` are read from the server's disk and
+    pass :func:`tracker.services.server_files.server_files` first: administrators only, below
+    ``TRACKER_IMPORT_ROOT``, ``.md``/``.markdown`` only, sizes capped; refusals are reported and audited.
     """
     require_role(actor, Role.admin, Role.manager)
+    refused: list[tuple[str, Message]] = []
+    if paths:
+        if not actor.is_admin:
+            message = Message(N_("Only administrators import postings from the server; upload the files instead."))
+            record_refusals(engine, actor, [(str(path), message) for path in paths])
+            raise PermissionDeniedError(message)
+        gate = server_files(actor, list(paths))
+        paths, refused = list(gate.files), gate.refusals
+        record_refusals(engine, actor, refused)
     postings, parse_errors = _parse_inputs(paths, files)
     report = ImportReport()
+    for path, message in refused:
+        report.items.append(ImportItem(path=path, translation_key=None, action="error", error=message))
     for path, message in parse_errors:
         report.items.append(ImportItem(path=path, translation_key=None, action="error", error=message))
     groups, group_errors = _group(postings)
