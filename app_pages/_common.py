@@ -103,6 +103,7 @@ def choose_managed_posting(actor: Actor, *, key: str, empty_message: str) -> Pos
         st.stop()
     managed = managed_postings(actor, summaries)
     if not managed:
+        # markdown-safe: every caller passes a catalog sentence
         st.info(empty_message)
         st.page_link("app_pages/postings.py", label=_("Postings"), icon=":material/description:")
         st.stop()

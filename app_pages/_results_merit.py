@@ -247,7 +247,9 @@ def show(actor: Actor, scope: data.Scope) -> None:
         hide_index=True,
         key="results_merit_table",
         column_config={
+            # markdown-safe: header_names() returns catalog column titles
             h["total"]: st.column_config.NumberColumn(h["total"], format="%.2f"),
+            # markdown-safe: header_names() returns catalog column titles
             h["complete"]: st.column_config.CheckboxColumn(h["complete"]),
         },
     )

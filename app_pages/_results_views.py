@@ -232,6 +232,7 @@ def show_charts(actor: Actor, scope: data.Scope) -> None:
     )  # fmt: skip
     if drawn.heatmap is not None:
         st.altair_chart(drawn.heatmap, key="results_heatmap")
+        # markdown-safe: n is a count of candidates
         st.caption(
             _(
                 "The first {n} candidates of the ordering aid; the merit view lists all of them.",

@@ -476,6 +476,7 @@ def _show_scores(card: ScorecardView, rubric: RubricView) -> None:
             if score.notes:
                 frame.plain_text(score.notes)
     st.markdown(
+        # markdown-safe: recommendation_text() returns a catalog label
         _("Overall recommendation: **{recommendation}**", recommendation=recommendation_text(card.recommendation))
     )
     if card.overall_notes:

@@ -99,6 +99,7 @@ def show_criterion_text(criterion: CriterionPublic) -> None:
     text, note = frame.localized_text(criterion.text_en, criterion.text_fr)
     frame.plain_text(text)
     if note:
+        # markdown-safe: localized_text() notes are catalog sentences
         st.caption(note)
 
 

@@ -111,6 +111,7 @@ shown = pd.DataFrame(
 
 st.markdown(_.ngettext("**{n}** event", "**{n}** events", len(events)))
 if len(events) == limit:
+    # markdown-safe: limit is a number
     st.caption(_("Only the newest {limit} events are shown; narrow the filters to see older ones.", limit=limit))
 st.dataframe(shown, hide_index=True)
 st.download_button(

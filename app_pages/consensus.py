@@ -145,8 +145,10 @@ def show_feedback(criterion_id: int) -> None:
     kind, text = st.session_state.get(FEEDBACK_KEY, {}).pop(criterion_id, (None, ""))
     # Catalog sentences are trusted Markdown; a service's message was escaped when it was stored.
     if kind == "error":
+        # markdown-safe: catalog sentences, or service messages escaped by error_markdown when stored
         st.error(text, icon=":material/error:")
     elif kind == "success":
+        # markdown-safe: catalog sentences, or service messages escaped by error_markdown when stored
         st.success(text, icon=":material/check_circle:")
 
 

@@ -57,7 +57,7 @@ def my_debts() -> None:
         st.page_link(
             SCORING.relative_path,
             label=_("Score {label} ({posting})", label=item.candidate_label,
-                    posting=posting_title(item.posting_title_en, item.posting_title_fr)),
+                    posting=frame.escape_markdown(posting_title(item.posting_title_en, item.posting_title_fr))),
             icon=SCORING.icon,
             query_params={"candidate": str(item.candidate_id)},
         )  # fmt: skip

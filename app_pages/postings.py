@@ -69,6 +69,7 @@ def show_report(rows: list[dict]) -> None:
     else:
         st.success(
             _("Import finished: {created} created, {updated} updated, {new_version} with a new rubric version, "
+              # markdown-safe: the parameters are counts
               "{unchanged} unchanged.", **{k: counts[k] for k in ("created", "updated", "new_version", "unchanged")})
         )
     table = pd.DataFrame(

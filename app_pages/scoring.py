@@ -192,7 +192,7 @@ st.query_params[QUERY_KEY] = str(current)
 item = by_id[current]
 
 st.subheader(f"{frame.escape_markdown(item.candidate_label)} — {frame.escape_markdown(item.candidate_name)}")
-st.caption(posting_title(item.posting_title_en, item.posting_title_fr))
+st.caption(frame.escape_markdown(posting_title(item.posting_title_en, item.posting_title_fr)))
 
 card_id: int | None = None
 if item.has_conflict:

@@ -103,13 +103,14 @@ def _single_sign_on(providers: list[str | None]) -> None:
             label = _("Sign in with your organisation's account") if provider is None else _(
                 "Sign in with {provider}", provider=provider
             )
+            # markdown-safe: provider names come from the operator's secrets.toml, not from a person or a file
             if st.button(label, key=f"{SSO_BUTTON_KEY}_{provider or 'default'}", type="primary"):
                 st.login(provider)  # None = the [auth] section's own provider
         return
     email = str(identity["email"])
     # After a sign-out or a timeout in this browser session, wait to be asked before signing in again.
     if st.session_state.get(SSO_PAUSED_KEY) and not st.button(
-        _("Continue as {email}", email=email), key=SSO_CONTINUE_KEY, type="primary"
+        _("Continue as {email}", email=frame.escape_markdown(email)), key=SSO_CONTINUE_KEY, type="primary"
     ):
         _sso_logout_button()
         return

@@ -33,7 +33,8 @@ def test_escaped_text_renders_back_to_exactly_what_was_typed(hostile: str) -> No
     visible = rendered.replace("<p>", "").replace("</p>", "").replace("<br />", "").replace("\n", "")
     import html
 
-    assert html.unescape(visible) == hostile.replace("\x00", "\ufffd").replace("\n", "")
+    # The only additions are invisible WORD JOINERs (U+2060) that break autolinks and directives.
+    assert html.unescape(visible).replace("\u2060", "") == hostile.replace("\x00", "\ufffd").replace("\n", "")
 
 
 @pytest.mark.parametrize(
@@ -90,6 +91,6 @@ def test_service_call_turns_refusals_into_messages_and_returns_results(app_db: s
     assert at.session_state["results"] == [None, None, None, 42]
     errors = [e.value for e in at.error]
     assert errors[0] == "Only the posting\\'s manager can do that \\<b\\>now\\</b\\>\\."
-    assert errors[1] == "- Give the candidate a name\\.\n- Write the e\\-mail as name@dept\\.gc\\.ca\\."
+    assert errors[1] == "- Give the candidate a name\\.\n- Write the e\\-mail as name@\u2060dept\\.gc\\.ca\\."
     assert errors[2] == "Quelqu\\'un a enregistré avant vous\\."
 

@@ -24,10 +24,36 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^])")
 _SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 
 
+# C0 and C1 control characters but tab and newline: a terminal escape, a bell or a backspace is never text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates: kept (they are part of what was typed) but fenced in.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# Streamlit's Markdown turns these into links or icons *after* CommonMark has removed the backslash
+# escapes (GFM's literal autolinks: ``http://…``, ``www.…``, ``name@host``; ``:material/…:`` icons and
+# ``:emoji:`` shortcodes), so escaping cannot stop them: an invisible WORD JOINER (U+2060) right after
+# the ``:``, the ``@`` and the ``www`` breaks each pattern without changing what the reader sees.
+_JOINER = "\u2060"
+_AUTOLINK_BREAKS = re.compile(r"(:|@|(?<![^\W_])www(?=\\?\.))", re.IGNORECASE)
+
+
 def escape_markdown(text: str) -> str:
-    """``text`` as literal Markdown: shown as typed, line breaks kept, nothing interpreted."""
-    text = str(text).replace("\x00", "\ufffd").replace("\r\n", "\n").replace("\r", "\n")
+    """THE helper for untrusted text in any element that renders Markdown (issue #17, item 1).
+
+    ``text`` comes out inert and shown as typed: Markdown and HTML syntax escaped, Streamlit's
+    directives (``:red[…]``, ``:material/…:``, ``:emoji:``, ``$math$``) and literal autolinks broken,
+    control characters replaced by U+FFFD, a direction override fenced in an isolate so it cannot turn
+    the page's own words around, line breaks kept. Use it for every string a person or a file wrote
+    (names, e-mails, notes, rationales, posting and criterion text, descriptors, reasons, file names)
+    that reaches ``st.markdown``, ``st.caption``, titles, alerts, and the labels, options, help texts and
+    ``format_func`` results of widgets, expanders, tabs, metrics and page links.
+    ``tests/test_untrusted_text_static.py`` fails when a page passes other text to such an element.
+    """
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("\ufffd", text)
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    escaped = _AUTOLINK_BREAKS.sub(lambda m: m.group(1) + _JOINER, escaped)
+    if _BIDI.search(escaped):
+        escaped = "\u2068" + escaped + "\u2069"  # first-strong isolate ... pop directional isolate
     # A trailing backslash + newline is CommonMark's hard line break: keeps the author's lines.
     return escaped.replace("\n", "\\\n")
 
