@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -173,6 +174,9 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode(CSV_ENCODING)
 
 
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _cell(value: Any) -> Any:
     """A value openpyxl writes as data: NaN and NA become empty, datetimes lose their (UTC) zone."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -187,7 +191,9 @@ def _cell(value: Any) -> Any:
         return value
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
-    return neutralise(str(value))
+    # XML 1.0 cannot hold most control characters: openpyxl refused the whole export for one name with
+    # an ESC in it (found by the hostile-text sweep, #17). Shown as U+FFFD, as on the dashboard.
+    return neutralise(_XML_ILLEGAL.sub("\ufffd", str(value)))
 
 
 def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, about: tuple[str, Sequence[str]] | None = None) -> bytes:

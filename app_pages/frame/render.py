@@ -7,8 +7,8 @@ Nothing here uses ``unsafe_allow_html``. Two ways, by what the text is:
   text appears exactly as typed.
 * :func:`untrusted_markdown` for posting bodies, which are Markdown on purpose: rendered by
   markdown-it with raw HTML disabled (``<script>`` comes out as the text ``<script>``), images
-  disabled (no request leaves the viewer's browser for a URL a posting chose), links limited to
-  http(s)/mailto, then inserted with ``st.html``, which sanitises once more with DOMPurify and never
+  and links disabled (no request leaves the viewer's browser for a URL a posting chose, and no
+  link a posting wrote can pose as the app's own; both show as the text written), then inserted with ``st.html``, which sanitises once more with DOMPurify and never
   runs JavaScript.
 """
 
@@ -65,7 +65,10 @@ def plain_text(text: str, *, container: st.delta_generator.DeltaGenerator | None
 
 def _markdown_renderer() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.disable("image")
+    # No images (a request to a URL the posting chose) and, since issue #17, no links either: a link
+    # written by a posting's author ("Session expired, sign in again") is a phishing lure inside the app.
+    # Both stay visible as the text that was written.
+    md.disable(["image", "link", "autolink"])
     md.validateLink = lambda url: bool(_SAFE_LINK.match(url.strip()))
     return md
 
@@ -75,7 +78,7 @@ _MD = _markdown_renderer()
 
 def markdown_to_safe_html(text: str) -> str:
     """Posting Markdown as HTML in which raw HTML is escaped and only http(s)/mailto links remain."""
-    return _MD.render(str(text).replace("\x00", "\ufffd"))
+    return _MD.render(_CONTROL.sub("\ufffd", str(text)))
 
 
 def untrusted_markdown(text: str, *, container: st.delta_generator.DeltaGenerator | None = None) -> None:
