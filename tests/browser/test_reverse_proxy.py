@@ -161,7 +161,7 @@ def test_every_answer_carries_the_security_headers_and_hsts_over_tls(proxy: Prox
     for name, value in EXPECTED.items():
         assert headers.get(name) == value, (path, name, headers)
     assert headers.get("strict-transport-security", "").startswith("max-age=31536000")
-    assert list(k.lower() for k, _ in response.getheaders()).count("x-frame-options") == 1
+    assert [k.lower() for k, _ in response.getheaders()].count("x-frame-options") == 1
 
 
 def test_plain_http_only_redirects_to_https_without_hsts(proxy: Proxy) -> None:
