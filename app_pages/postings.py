@@ -8,7 +8,7 @@ from app_pages import _common as common
 from app_pages import frame
 from tracker.i18n import N_
 from tracker.models import Role
-from tracker.services import ConflictError, accounts, postings
+from tracker.services import ConflictError, accounts, postings, server_files
 
 UPLOAD_ROUND_KEY = "postings_upload_round"  # bumped after an import so the uploader empties
 REPORT_KEY = "postings_import_report"  # the last import's rows (plain dicts) until the next import
@@ -111,8 +111,18 @@ if actor.role == Role.admin:
               "in the folder and its sub-folders is imported. Use it for postings the operator copied to the server, "
               "for example a clone of the website's repository.")
         )
+        import_root = server_files.import_root()
+        if import_root is None:
+            st.info(
+                _("Importing from the server is switched off on this tracker ({setting} is not set): "
+                  "upload the files instead, or ask the operator to set it.", setting=server_files.IMPORT_ROOT_ENV)
+            )
+        else:
+            st.caption(_("Only .md and .markdown files below {folder} can be imported.",
+                         folder=frame.escape_markdown(str(import_root))))
         server_path = st.text_input(_("Server path"), key="postings_server_path", placeholder="/srv/postings")
-        if st.button(_("Import from the server"), disabled=not server_path.strip(), key="postings_import_folder"):
+        if st.button(_("Import from the server"), disabled=not server_path.strip() or import_root is None,
+                     key="postings_import_folder"):
             run_import(paths=[server_path.strip()])
 
 if st.session_state.get(REPORT_KEY) is not None:

@@ -144,6 +144,18 @@ def test_only_admins_are_offered_the_server_folder_import(world: World) -> None:
     assert "postings_server_path" in [w.key for w in admin_page.text_input]
 
 
+def test_without_an_import_root_the_admin_is_told_server_imports_are_off(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRACKER_IMPORT_ROOT", raising=False)
+    at = signed_in(world.admin.id, page="postings")
+    assert any("TRACKER\\_IMPORT\\_ROOT" in i.value or "TRACKER_IMPORT_ROOT" in i.value for i in at.info)
+    assert at.button(key="postings_import_folder").disabled
+    monkeypatch.setenv("TRACKER_IMPORT_ROOT", str(tmp_path))
+    at = signed_in(world.admin.id, page="postings")
+    assert any("can be imported" in c.value for c in at.caption)
+
+
 def test_admin_imports_a_folder_on_the_server(
     app_engine: Engine, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
