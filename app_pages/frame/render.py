@@ -33,7 +33,11 @@ _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # ``:emoji:`` shortcodes), so escaping cannot stop them: an invisible WORD JOINER (U+2060) right after
 # the ``:``, the ``@`` and the ``www`` breaks each pattern without changing what the reader sees.
 _JOINER = "\u2060"
-_AUTOLINK_BREAKS = re.compile(r"(:|@|(?<![^\W_])www(?=\\?\.))", re.IGNORECASE)
+# Applied to the escaped text, where ``:`` has become ``\:`` and ``.`` ``\.``: a colon before ``//`` (a URL),
+# before ``material/`` or a shortcode word and its closing colon; ``@`` before a word; ``www`` before a dot.
+_AUTOLINK_BREAKS = re.compile(
+    r"(\\:(?=//|material/|[a-z0-9_+-]+\\:)|@(?=[^\W_])|(?<![^\W_])www(?=\\?\.))", re.IGNORECASE
+)
 
 
 def escape_markdown(text: str) -> str:
