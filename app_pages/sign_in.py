@@ -152,7 +152,10 @@ def show_password_change(actor: Actor) -> None:
         _("Your password was set by an administrator, or is the one-time password of a new installation. "
           "Choose your own password to continue; the page you asked for opens afterwards.")
     )
-    rule = _("At least {length} characters.", length=accounts.MIN_PASSWORD_LENGTH)
+    rule = _(
+        "At least {length} characters, not a common password, and without your name or e-mail address.",
+        length=accounts.MIN_PASSWORD_LENGTH,
+    )
     with st.form(CHANGE_FORM_KEY, clear_on_submit=True):
         current = st.text_input(
             _("Current password"), type="password", key=CURRENT_PASSWORD_KEY, autocomplete="current-password",

@@ -68,7 +68,7 @@ def test_a_flagged_user_sees_only_the_password_form_on_every_page(
     assert_no_exception(at)
     assert [title.value for title in at.title] == [FORM_TITLE["en"]]
     assert {ti.key for ti in at.text_input} == {"password_change_current", "password_change_new", "password_change_repeat"}
-    assert "At least 10 characters." in texts(at)
+    assert "At least 10 characters, not a common password" in texts(at)
     assert recorded_navigation[-1]["position"] == "hidden"  # no menu to wander off through
     assert at.sidebar.button(key="sidebar_sign_out")  # signing out stays possible
 
@@ -95,6 +95,8 @@ def test_changing_the_password_releases_the_user_onto_the_page_they_asked_for(ap
         (DEFAULT_PASSWORD, "short", "short", "Choose a password of at least 10 characters"),
         (DEFAULT_PASSWORD, DEFAULT_PASSWORD, DEFAULT_PASSWORD, "different from the current one"),
         ("", NEW, NEW, "Type your current password as well"),
+        (DEFAULT_PASSWORD, "password12", "password12", "one of the most common passwords"),  # #17
+        (DEFAULT_PASSWORD, "zzzzzzzzzzzz", "zzzzzzzzzzzz", "repeats one character"),
     ],
 )
 def test_a_refused_change_keeps_the_user_on_the_form(
@@ -106,6 +108,15 @@ def test_a_refused_change_keeps_the_user_on_the_form(
     assert says in " ".join(e.value for e in at.error)
     assert still_flagged(app_engine, user.id)
     assert switch_to(at, "home").title[0].value == FORM_TITLE["en"]
+
+
+def test_a_guessable_password_is_refused_with_the_reason_in_french(app_engine: Engine) -> None:
+    user = flagged(app_engine, Role.interviewer, display_name="Gaëlle Fournier")
+    at = fill_form(signed_in(user.id, lang="fr", page="home"), DEFAULT_PASSWORD, "gaelle-fournier-2026", lang="fr")
+    assert "contient le nom ou l" in " ".join(e.value for e in at.error)
+    at = fill_form(at, DEFAULT_PASSWORD, "motdepasse123", lang="fr")
+    assert "les plus courants" in " ".join(e.value for e in at.error)
+    assert still_flagged(app_engine, user.id)
 
 
 def test_signing_in_with_a_reset_password_leads_to_the_form_then_home(app_engine: Engine) -> None:
