@@ -8,7 +8,7 @@ Statuses and recommendations are enums in the services: their display names live
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -119,23 +119,18 @@ def _zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for values written as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def local_time(moment: datetime) -> str:
-    return _aware(moment).astimezone(_zone()).strftime("%H:%M:%S")
+    return moment.astimezone(_zone()).strftime("%H:%M:%S")
 
 
 def local_datetime(moment: datetime) -> str:
-    return _aware(moment).astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def age_text(since: datetime, now: datetime | None = None) -> str:
     """How long something has been waiting: "3 days", "5 hours", "less than an hour"."""
     _ = frame.translator()
-    seconds = ((now or utcnow()) - _aware(since)).total_seconds()
+    seconds = ((now or utcnow()) - since).total_seconds()
     days = int(seconds // 86_400)
     if days >= 1:
         return _.ngettext("{n} day", "{n} days", days)

@@ -2,8 +2,9 @@
 
 Single sign-on is on when ``.streamlit/secrets.toml`` has an ``[auth]`` section (see
 docs/operations.md, "Single sign-on (OpenID Connect)"): ``st.login`` sends the user to the
-organisation's provider, and on return the identity's e-mail is mapped to an active tracker account by
-``accounts.actor_for_sso_email``. Password sign-in stays available below it for accounts that have a
+organisation's provider, and on return the identity is mapped to an active tracker account by
+``accounts.actor_for_sso``: only a verified e-mail from a configured issuer, linked at the first sign-in
+to the provider's issuer + subject (docs/security.md, "Single sign-on"). Password sign-in stays available below it for accounts that have a
 password (the first administrator, a break-glass account).
 
 The router shows this instead of any page while nobody is signed in, and
@@ -25,6 +26,7 @@ from app_pages.frame.auth import FLASH_KEY, SSO_PAUSED_KEY
 from tracker.services import accounts
 from tracker.services.actor import Actor
 from tracker.services.errors import AuthenticationError
+from tracker.sso import configured_issuers
 
 FORM_KEY = "sign_in_form"
 EMAIL_KEY = "sign_in_email"
@@ -52,9 +54,18 @@ def sso_providers() -> list[str | None]:
 
 
 def sso_identity() -> dict[str, Any] | None:
-    """The signed-in identity from the provider (``st.user``), or None."""
+    """The signed-in identity's claims from the provider (``st.user``), or None."""
     info = st.user.to_dict()
     return info if info.get("is_logged_in") and info.get("email") else None
+
+
+def sso_issuers() -> list[str]:
+    """The issuers the configured providers stand for (tracker.sso)."""
+    try:
+        auth = st.secrets.get("auth")
+    except Exception:  # no secrets.toml at all
+        auth = None
+    return configured_issuers(auth)
 
 
 def show() -> None:
@@ -115,15 +126,10 @@ def _single_sign_on(providers: list[str | None]) -> None:
         _sso_logout_button()
         return
     actor = frame.service_call(
-        accounts.actor_for_sso_email,
-        email=email,
-        write=True,
-        messages={
-            AuthenticationError: _(
-                "No active tracker account uses the e-mail {email}. Ask an administrator to add you.",
-                email=email,
-            )
-        },
+        accounts.actor_for_sso,
+        claims=identity,
+        issuers=sso_issuers(),
+        write=True,  # the service's refusal says why: no account, not verified, another issuer, deactivated
     )
     if actor is None:
         _sso_logout_button()

@@ -36,8 +36,6 @@ def is_locked(user: accounts.UserPublic) -> bool:
     until = user.locked_until
     if until is None:
         return False
-    if until.tzinfo is None:
-        until = until.replace(tzinfo=UTC)
     return until > datetime.now(UTC)
 
 

@@ -132,9 +132,3 @@ def test_create_and_update_users(engine: Any) -> None:
     assert user.id not in {u.id for u in managers_view}
 
 
-def test_sso_identity_maps_to_an_active_user_by_email(engine: Any) -> None:
-    world = build_world(engine)
-    with write_session(engine) as s:
-        assert accounts.actor_for_sso_email(s, email=world.chair.email.upper()).id == world.chair.id
-    with pytest.raises(AuthenticationError, match="No active tracker account"), write_session(engine) as s:
-        accounts.actor_for_sso_email(s, email="stranger@elsewhere.example")

@@ -218,6 +218,8 @@ CASES: dict[str, tuple[Op, set[str]]] = {
         ), {"admin", "outsider"},
     ),
     "accounts.list_users": (lambda s, a, c: accounts.list_users(s, a), {"admin", "manager", "other_manager"}),
+    "accounts.list_sso_links": (lambda s, a, c: accounts.list_sso_links(s, a), {"admin"}),
+    "accounts.remove_sso_links": (lambda s, a, c: accounts.remove_sso_links(s, a, user_id=c.world.outsider.id), {"admin"}),
 }
 
 
@@ -280,7 +282,7 @@ def test_every_public_service_function_is_in_the_matrix() -> None:
     import inspect
 
     elsewhere = {
-        "accounts.authenticate", "accounts.actor_for_sso_email", "accounts.ensure_first_admin", "accounts.hash_password",
+        "accounts.authenticate", "accounts.actor_for_sso", "accounts.ensure_first_admin", "accounts.hash_password",
         "accounts.verify_password", "accounts.normalise_email", "accounts.check_email", "accounts.check_password",
         "postings.import_postings", "postings.list_postings", "postings.rebuild_rubric_from_sections", "postings.derived_key",
         "scoring.my_queue", "candidates.parse_candidates_csv", "candidates.check_name", "candidates.check_candidate_email",

@@ -109,6 +109,18 @@ class User(SQLModel, table=True):
     version: int = 1
 
 
+# A single-sign-on identity linked to an account (issue #24): the provider's stable issuer + subject,
+# never its e-mail claim, which a person may change at the provider. One link per account and provider.
+class UserIdentity(SQLModel, table=True):
+    __tablename__ = "user_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject"), UniqueConstraint("user_id", "issuer"))
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("user.id", ondelete="CASCADE"))
+    issuer: str = Field(max_length=500)
+    subject: str = Field(max_length=255)
+    linked_at: datetime = Field(default_factory=utcnow)
+
+
 # The bilingual unit: one translationKey, up to one source file per language.
 class Posting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)

@@ -48,10 +48,8 @@ def _when(value: Any) -> str:
     """``2026-03-02 09:00`` (UTC), or an empty string for a missing date."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    stamp = pd.Timestamp(value)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
+    # Aware already: model columns are UTCDateTime, and the results loader parses with utc=True.
+    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
 
 
 def _day(value: Any) -> str:

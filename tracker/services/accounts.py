@@ -7,10 +7,11 @@ stolen database does not hand out passwords, cheap enough (~30 ms) that sign-in 
 from __future__ import annotations
 
 import os
-import re
 import secrets
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -18,9 +19,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.db import first_run_lock
+from tracker.email_address import canonical_email
 from tracker.i18n import N_
 from tracker.i18n.message import Message
-from tracker.models import AuditEvent, PanelMember, Posting, Role, User, utcnow
+from tracker.models import AuditEvent, PanelMember, Posting, Role, User, UserIdentity, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event, touch_postings
 from tracker.services.common import bump_version, clean_text, create_conflict
@@ -51,8 +53,6 @@ DEFAULT_FIRST_ADMIN_EMAIL = "admin@example.org"
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
 # Verified against when the e-mail is unknown so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-# No whitespace and no NUL (PostgreSQL cannot store or even compare a NUL).
-_EMAIL_RE = re.compile(r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")
 _BAD_CREDENTIALS = N_(
     "Sign-in failed: the e-mail or the password is wrong, or the account is locked after too many "
     "attempts (wait 15 minutes) or deactivated (ask an administrator)."
@@ -111,14 +111,17 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The form accounts are stored and looked up in: :func:`canonical_email`, else stripped and lower-cased."""
+    return canonical_email(email) or email.strip().lower()
 
 
 def check_email(email: str) -> str:
-    email = normalise_email(email)
-    if not _EMAIL_RE.match(email) or len(email) > 320:
+    """The stored form of an account's e-mail (one check with candidates': tracker.email_address)."""
+    canonical = canonical_email(email)
+    if canonical is None:
+        email = email.strip().lower()
         raise ValidationError(N_("“{email}” is not an e-mail address; write it as name@department.gc.ca."), email=email)
-    return email
+    return canonical
 
 
 def check_password(password: str, *, email: str | None = None, display_name: str | None = None) -> None:
@@ -146,15 +149,6 @@ def _check_throttle(session: Session, now: datetime) -> None:
         oldest = _aware(failures[-1]) or now
         wait = max(1, int(((oldest + THROTTLE_WINDOW) - now).total_seconds() // 60) + 1)
         raise AuthenticationError(_THROTTLED, minutes=wait)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands datetimes back naive; they were stored as UTC.
-    if moment is not None and moment.tzinfo is None:
-        from datetime import UTC
-
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def _user_by_email(session: Session, email: str, *, for_update: bool = False) -> User | None:
@@ -199,8 +193,8 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
     if user is None or not user.password_hash:
         verify_password(_DUMMY_HASH, password)
         raise AuthenticationError(_BAD_CREDENTIALS)
-    locked_until = _aware(user.locked_until)
-    if locked_until is not None and locked_until > now:
+    # UTCDateTime returns aware UTC on SQLite and PostgreSQL alike (tests/test_datetimes_aware.py).
+    if user.locked_until is not None and user.locked_until > now:
         verify_password(_DUMMY_HASH, password)
         raise AuthenticationError(_BAD_CREDENTIALS)
     if not verify_password(user.password_hash, password) or not user.active:
@@ -217,19 +211,99 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
     return actor
 
 
-def actor_for_sso_email(session: Session, *, email: str) -> Actor:
-    """Map an identity from the organisation's OpenID Connect provider to an active tracker user."""
-    user = _user_by_email(session, email or "")
-    if user is None or not user.active:
-        raise AuthenticationError(
-            N_("No active tracker account uses the e-mail {email}; ask an administrator to add you."),
-            email=repr(normalise_email(email or "")),
+@dataclass(frozen=True)
+class SsoLinkPublic:
+    """A single-sign-on identity linked to an account, as the users page and the CLI show it."""
+
+    user_id: int
+    issuer: str
+    subject: str
+    linked_at: datetime
+
+
+_SSO_REFUSED = N_("Single sign-on refused: {reason} Ask an administrator if this is wrong.")
+
+
+def _claim_true(value: object) -> bool:
+    # Some providers send the JSON boolean, a few the string "true"; anything else is "not verified".
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def actor_for_sso(session: Session, *, claims: Mapping[str, Any], issuers: Collection[str]) -> Actor:
+    """Map an OpenID Connect identity to an active tracker account by its issuer and subject.
+
+    Why not by the ``email`` claim alone: at a provider that lets people set their own address, anyone
+    could sign in as anyone ("nOAuth"). So the provider must say the e-mail is verified, the token's
+    issuer must be one of the configured ``issuers``, and the account is found by (issuer, subject).
+    The e-mail is used once, at the first verified sign-in, to find the account to link; after that a
+    changed address at the provider neither moves the link nor reaches another account. An account has
+    at most one link per provider: a second identity claiming its address is refused, not linked.
+    """
+    issuer = str(claims.get("iss") or "").strip()
+    subject = str(claims.get("sub") or "").strip()
+    email = str(claims.get("email") or "")
+    if not issuer or issuer not in set(issuers):
+        raise AuthenticationError(_SSO_REFUSED, reason=Message(N_("the sign-in did not come from the configured provider.")))
+    if not subject or len(subject) > 255 or len(issuer) > 500 or "\x00" in subject + issuer:
+        raise AuthenticationError(_SSO_REFUSED, reason=Message(N_("the provider sent no usable identity.")))
+    if not _claim_true(claims.get("email_verified")):
+        raise AuthenticationError(_SSO_REFUSED, reason=Message(N_("the provider does not say that your e-mail is verified.")))
+    link = session.exec(select(UserIdentity).where(UserIdentity.issuer == issuer, UserIdentity.subject == subject)).first()
+    if link is not None:
+        user = session.get(User, link.user_id)
+        if user is None or not user.active:
+            raise AuthenticationError(_SSO_REFUSED, reason=Message(N_("the tracker account linked to this identity is deactivated.")))
+    else:
+        user = _user_by_email(session, email)
+        if user is None or not user.active:
+            raise AuthenticationError(
+                N_("No active tracker account uses the e-mail {email}; ask an administrator to add you."),
+                email=repr(normalise_email(email)),
+            )
+        taken = session.exec(select(UserIdentity).where(UserIdentity.user_id == user.id, UserIdentity.issuer == issuer)).first()
+        if taken is not None:
+            raise AuthenticationError(
+                _SSO_REFUSED,
+                reason=Message(N_("this account is already linked to another identity at this provider.")),
+            )
+        session.add(UserIdentity(user_id=user.id or 0, issuer=issuer, subject=subject))
+        record_event(
+            session, Actor.from_user(user), action="account.sso_link", entity_type="user", entity_id=user.id,
+            after={"issuer": issuer, "subject": subject},
         )
     user.last_login_at = utcnow()
     session.add(user)
     actor = Actor.from_user(user)
     record_event(session, actor, action="account.sign_in_sso", entity_type="user", entity_id=user.id)
     return actor
+
+
+def list_sso_links(session: Session, actor: Actor) -> list[SsoLinkPublic]:
+    """Every account's single-sign-on links (administrators only)."""
+    require_role(actor, Role.admin)
+    rows = session.exec(select(UserIdentity).order_by(UserIdentity.user_id, UserIdentity.issuer)).all()  # type: ignore[arg-type]
+    return [SsoLinkPublic(r.user_id, r.issuer, r.subject, r.linked_at) for r in rows]
+
+
+def remove_sso_links(session: Session, actor: Actor, *, user_id: int) -> int:
+    """Remove an account's single-sign-on links, audited; its next verified sign-in links afresh.
+
+    For when a person's identity at the provider changed (a new tenant, a recreated account) or was
+    linked by mistake. Returns how many links were removed.
+    """
+    require_role(actor, Role.admin)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(N_("User {user_id} does not exist."), user_id=user_id)
+    rows = session.exec(select(UserIdentity).where(UserIdentity.user_id == user_id)).all()
+    for row in rows:
+        session.delete(row)
+    if rows:
+        record_event(
+            session, actor, action="account.sso_unlink", entity_type="user", entity_id=user_id,
+            before=[{"issuer": r.issuer, "subject": r.subject} for r in rows],
+        )
+    return len(rows)
 
 
 def _snapshot(user: User) -> dict[str, object]:
@@ -391,8 +465,7 @@ def _check_current_password(session: Session, user: User, current_password: str 
         )
     if not current_password:
         raise ValidationError(N_("Type your current password as well, to show that it is you."))
-    locked_until = _aware(user.locked_until)
-    if locked_until is not None and locked_until > now:
+    if user.locked_until is not None and user.locked_until > now:
         verify_password(_DUMMY_HASH, current_password)
         raise AuthenticationError(_WRONG_CURRENT_PASSWORD)
     if not verify_password(user.password_hash, current_password):

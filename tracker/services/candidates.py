@@ -17,6 +17,7 @@ from sqlalchemy import func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from tracker.email_address import canonical_email
 from tracker.i18n import N_
 from tracker.i18n.message import Join, Message, Number, as_message
 from tracker.models import AuditEvent, Candidate, CandidateStatus, Declaration, Lang, Posting, utcnow
@@ -50,7 +51,6 @@ _LANGUAGES = {
     "": Lang.en, "en": Lang.en, "eng": Lang.en, "english": Lang.en, "anglais": Lang.en,
     "fr": Lang.fr, "fra": Lang.fr, "fre": Lang.fr, "french": Lang.fr, "français": Lang.fr, "francais": Lang.fr,
 }
-_EMAIL_RE = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+$")
 _LABEL_RE = re.compile(r"(\d+)\s*$")
 
 
@@ -154,10 +154,12 @@ def _email_taken(label: str, email: str) -> Message:
 
 
 def check_candidate_email(email: str) -> str:
+    """The stored form of a candidate's e-mail (one check with accounts': tracker.email_address)."""
     text = clean_text(email, what=N_("candidate's e-mail"), max_length=MAX_EMAIL, required=True).lower()
-    if looks_like_formula(text) or not _EMAIL_RE.match(text):
+    canonical = canonical_email(text)
+    if canonical is None:
         raise ValidationError(N_("“{email}” is not an e-mail address; write it as name@example.ca."), email=text[:60])
-    return text
+    return canonical
 
 
 def check_language(language: Lang | str | None) -> Lang:

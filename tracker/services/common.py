@@ -11,12 +11,12 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
+# The one formula-trigger list lives in tracker.formula; re-exported for the services' input checks.
+from tracker.formula import FORMULA_PREFIXES, looks_like_formula  # noqa: F401
 from tracker.i18n import N_
 from tracker.i18n.message import Message, Number, as_message
 from tracker.services.errors import ConflictError, ValidationError
 
-# Leading characters a spreadsheet treats as the start of a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Evidence notes: long enough for a full interview answer, bounded so one field cannot bloat the database.
 MAX_NOTES = 10_000
 
@@ -109,10 +109,6 @@ def clean_text(value: str | None, *, what: str, max_length: int, required: bool 
             max_length=Number(max_length),
         )
     return text
-
-
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_PREFIXES)
 
 
 def dialect_insert(session: Session, model: type[SQLModel]) -> Any:

@@ -1,7 +1,7 @@
 """audit_personal_data append-only
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-07 12:50:00
 
 Issue #17, item 6: the before/after values of audit events (``audit_personal_data``) get the same guard

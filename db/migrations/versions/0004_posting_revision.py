@@ -1,7 +1,7 @@
 """Posting revision: the commit-ordered results cache key (issue #22).
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 """
 
 from collections.abc import Sequence

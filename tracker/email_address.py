@@ -1,0 +1,34 @@
+"""One e-mail check for accounts and candidates, on email-validator (syntax only, never DNS).
+
+Why a library: two hand-written regular expressions disagreed (one refused ``o'brien@example.ca``) and
+both accepted ``a..b@example.ca``, ``a@example..ca``, ``a.@example.ca`` and a trailing dot. The
+project keeps its own rules around the library's: addresses are stored lower-cased (one account or
+candidate per address whatever the capitals), and an address that starts like a spreadsheet formula is
+refused, because it would be neutralised (and so changed) in every export.
+
+``check_deliverability=False``: a hiring panel works offline as often as not, and an address that has no
+mail server today is still the address the candidate gave. Internationalised domains are kept in their
+Unicode form, so ``x@xn--mnchen-3ya.de`` and ``x@münchen.de`` are one address.
+"""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+
+from tracker.formula import looks_like_formula
+
+MAX_EMAIL_LENGTH = 320
+
+
+def canonical_email(text: str | None) -> str | None:
+    """The address as the tracker stores it (stripped, lower-cased, IDN in Unicode), or None if invalid."""
+    candidate = (text or "").strip()
+    if not candidate or len(candidate) > MAX_EMAIL_LENGTH or "\x00" in candidate:
+        return None
+    if looks_like_formula(candidate):
+        return None
+    try:
+        valid = validate_email(candidate, check_deliverability=False, allow_quoted_local=False)
+    except EmailNotValidError:
+        return None
+    return valid.normalized.lower()
