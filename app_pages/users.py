@@ -51,6 +51,9 @@ if shown:
 users = frame.service_call(accounts.list_users, actor)
 if users is None:
     st.stop()
+sso_links: dict[int, list[accounts.SsoLinkPublic]] = {}
+for link in frame.service_call(accounts.list_sso_links, actor) or []:
+    sso_links.setdefault(link.user_id, []).append(link)
 
 st.dataframe(
     pd.DataFrame(
@@ -61,6 +64,7 @@ st.dataframe(
             _("Account active"): [u.active for u in users],
             _("Locked out"): [is_locked(u) for u in users],
             _("Must change password"): [u.must_change_password for u in users],
+            _("Single sign-on linked"): [u.id in sso_links for u in users],
             _("Last sign-in"): [common.format_moment(u.last_login_at) for u in users],
             _("Created on"): [common.format_moment(u.created_at) for u in users],
         }
@@ -157,6 +161,18 @@ if is_locked(user) and right.button(_("Unlock"), key="users_unlock", icon=":mate
     if result is not None:
         common.flash(_("{email} is unlocked.", email=frame.escape_markdown(result.email)))
         st.rerun()
+
+for link in sso_links.get(user.id, []):
+    st.caption(_("Linked to single sign-on at {issuer} since {moment}.", issuer=frame.escape_markdown(link.issuer),
+                 moment=common.format_moment(link.linked_at)))
+unlink = sso_links.get(user.id) and st.button(
+    _("Remove the single-sign-on link"), key="users_sso_unlink", icon=":material/link_off:",
+    help=_("For a person whose identity at the provider changed: their next single sign-on links the account again, "
+           "if the provider has verified their e-mail."),
+)
+if unlink and frame.service_call(accounts.remove_sso_links, actor, user_id=user.id, write=True) is not None:
+    common.flash(_("The single-sign-on link of {email} is removed.", email=frame.escape_markdown(user.email)))
+    st.rerun()
 
 with st.expander(_("Reset the password")):
     with st.form(f"users_password_{user.id}", clear_on_submit=True):

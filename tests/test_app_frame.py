@@ -265,6 +265,12 @@ SSO_SECRETS = {
         "server_metadata_url": "https://login.northwind.example/.well-known/openid-configuration",
     }
 }
+SSO_ISSUER = "https://login.northwind.example"  # what the discovery URL above stands for
+
+
+def sso_claims(sub: str, email: str, *, verified: bool = True, iss: str = SSO_ISSUER, **extra: object) -> dict:
+    """What ``st.user`` holds after a fake provider's sign-in: the ID token's claims."""
+    return {"is_logged_in": True, "iss": iss, "sub": sub, "email": email, "email_verified": verified, **extra}
 
 
 def test_single_sign_on_offers_the_provider_and_keeps_password_sign_in(app_db: str) -> None:
@@ -280,7 +286,7 @@ def test_single_sign_on_offers_the_provider_and_keeps_password_sign_in(app_db: s
 def test_single_sign_on_identity_maps_to_the_tracker_account_by_email(app_engine: Engine) -> None:
     user = make_account(app_engine, Role.manager, email="morgan.manager@northwind.example", display_name="Morgan")
     at = new_app(secrets=SSO_SECRETS)
-    at.user = {"is_logged_in": True, "email": "Morgan.Manager@Northwind.example", "name": "Morgan"}
+    at.user = sso_claims("morgan-sub", "Morgan.Manager@Northwind.example", name="Morgan")
     at.run()
     assert_no_exception(at)
     assert at.session_state[USER_ID_KEY] == user.id
@@ -290,17 +296,47 @@ def test_single_sign_on_identity_maps_to_the_tracker_account_by_email(app_engine
 
 def test_single_sign_on_identity_without_an_account_is_refused(app_db: str) -> None:
     at = new_app(secrets=SSO_SECRETS)
-    at.user = {"is_logged_in": True, "email": "stranger@elsewhere.example"}
+    at.user = sso_claims("stranger-sub", "stranger@elsewhere.example")
     at.run()
     assert USER_ID_KEY not in at.session_state
     assert "No active tracker account uses the e\\-mail stranger@elsewhere\\.example" in at.error[0].value.replace("\u2060", "")
     assert any(b.label == "Sign out of single sign-on" for b in at.button)
 
 
+@pytest.mark.parametrize(
+    ("claims", "refusal"),
+    [
+        ({"verified": False}, "does not say that your e\\-mail is verified"),
+        ({"iss": "https://login.elsewhere.example"}, "did not come from the configured provider"),
+    ],
+)
+def test_single_sign_on_refuses_unverified_addresses_and_other_issuers(app_engine: Engine, claims: dict, refusal: str) -> None:
+    make_account(app_engine, Role.manager, email="morgan.manager@northwind.example")
+    at = new_app(secrets=SSO_SECRETS)
+    at.user = sso_claims("morgan-sub", "morgan.manager@northwind.example", **claims)
+    at.run()
+    assert USER_ID_KEY not in at.session_state
+    assert refusal in at.error[0].value.replace("\u2060", "")
+    assert any(b.label == "Sign out of single sign-on" for b in at.button)
+
+
+def test_single_sign_on_keeps_the_account_when_the_provider_changes_the_address(app_engine: Engine) -> None:
+    user = make_account(app_engine, Role.manager, email="morgan.manager@northwind.example")
+    make_account(app_engine, Role.interviewer, email="someone.else@northwind.example")
+    at = new_app(secrets=SSO_SECRETS)
+    at.user = sso_claims("morgan-sub", "morgan.manager@northwind.example")
+    at.run()
+    assert at.session_state[USER_ID_KEY] == user.id
+    at = new_app(secrets=SSO_SECRETS)
+    at.user = sso_claims("morgan-sub", "someone.else@northwind.example")
+    at.run()
+    assert at.session_state[USER_ID_KEY] == user.id
+
+
 def test_after_a_timeout_single_sign_on_waits_to_be_asked(app_engine: Engine) -> None:
     user = make_account(app_engine, Role.interviewer, email="ivy@northwind.example")
     at = new_app(secrets=SSO_SECRETS)
-    at.user = {"is_logged_in": True, "email": "ivy@northwind.example"}
+    at.user = sso_claims("ivy-sub", "ivy@northwind.example")
     at.run()
     assert at.session_state[USER_ID_KEY] == user.id
     at.session_state[LAST_SEEN_KEY] = time.time() - timedelta(hours=1).total_seconds()

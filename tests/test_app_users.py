@@ -180,3 +180,25 @@ def test_users_page_speaks_french(people: dict[str, int]) -> None:
     assert_no_exception(at)
     assert [t.value for t in at.title] == ["Utilisateurs"]
     assert "Gestionnaire d'embauche" in set(at.dataframe[0].value["Rôle"])
+
+
+def test_an_admin_sees_and_removes_a_single_sign_on_link(app_engine: Engine, people: dict[str, int]) -> None:
+    from tracker.models import AuditEvent, UserIdentity
+    from tracker.services.accounts import actor_for_sso
+
+    issuer = "https://login.northwind.example"
+    manager = user_row(app_engine, user_id=people["manager"])
+    claims = {"iss": issuer, "sub": "morgan-1", "email": manager.email, "email_verified": True}
+    with write_session(app_engine) as session:
+        actor_for_sso(session, claims=claims, issuers=[issuer])
+    at = choose(signed_in(people["admin"], page="users"), people["manager"])
+    assert_no_exception(at)
+    table = at.dataframe[0].value
+    assert dict(zip(table["Name"], table["Single sign-on linked"], strict=True))["Morgan Manager"]
+    assert "Linked to single sign-on at https\\://login\\.northwind\\.example since" in texts(at)
+    at = click(at, "Remove the single-sign-on link")
+    assert_no_exception(at)
+    with read_session(app_engine) as session:
+        assert session.exec(select(func.count()).select_from(UserIdentity)).one() == 0
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "account.sso_unlink")).one().actor_id == people["admin"]
+    assert not any(b.label == "Remove the single-sign-on link" for b in at.button)

@@ -1,4 +1,4 @@
-"""``python -m tracker user``: add and list accounts from the command line (run as the operator)."""
+"""``python -m tracker user``: add and list accounts, remove single-sign-on links (run as the operator)."""
 
 from __future__ import annotations
 
@@ -84,3 +84,25 @@ def list_cmd() -> None:
         state = "active" if u.active else "deactivated"
         click.echo(f"{u.id:>4}  {u.role.value:<12} {u.email:<40} {u.display_name}  ({state})")
     click.echo(f"{len(users)} user(s)")
+
+
+@command.command("unlink-sso")
+@click.option("--email", required=True, help="The account's e-mail in the tracker.")
+def unlink_sso_cmd(email: str) -> None:
+    """Remove an account's single-sign-on links (audited); its next verified sign-in links it again."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from tracker.models import User
+    from tracker.services import SYSTEM_ACTOR, TrackerError
+    from tracker.services.accounts import normalise_email, remove_sso_links
+
+    try:
+        with write_session(get_engine()) as session:
+            user = session.exec(select(User).where(func.lower(User.email) == normalise_email(email))).first()
+            if user is None:
+                raise click.ClickException(f"No user has the e-mail {email}.")
+            removed = remove_sso_links(session, SYSTEM_ACTOR, user_id=user.id or 0)
+    except TrackerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Removed {removed} single-sign-on link(s) of {email}.")
