@@ -1,9 +1,11 @@
-"""Exports: opened back with pandas and openpyxl and compared; formula payloads inert; BOM present."""
+"""Exports: written with XlsxWriter, opened back with pandas and openpyxl and compared; formula payloads inert;
+BOM present."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import re
 
 import openpyxl
 import pandas as pd
@@ -20,6 +22,7 @@ from tracker.exports import (
     to_csv_bytes,
     to_xlsx_bytes,
 )
+from tracker.formula import looks_like_formula
 from tracker.results.merit import merit_view
 
 PAYLOADS = [
@@ -118,15 +121,25 @@ def all_cells(data: bytes) -> list[openpyxl.cell.cell.Cell]:
     return [cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None]
 
 
+def excel_text(value: str) -> str:
+    """The text Excel shows: XLSX stores control characters as ``_xHHHH_``, which openpyxl leaves as is."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), value)
+
+
 def test_formula_payloads_come_out_inert_in_csv_and_xlsx() -> None:
     frames = frames_with(PAYLOADS, notes="=1+1 said the candidate", criterion="=cmd|' /C calc'!A0")
     view = merit_view(frames)
     for data in (export_merit(view, fmt="xlsx"), export_scores(frames, fmt="xlsx")):
         cells = all_cells(data)
         assert not [c for c in cells if c.data_type == "f"]
-        strings = [c.value for c in cells if isinstance(c.value, str)]
-        assert not [s for s in strings if s[:1] in {"=", "+", "-", "@", "\t", "\r"}]
-        assert "'" + PAYLOADS[0] in strings
+        strings = [c for c in cells if isinstance(c.value, str)]
+        # Text cells keep the value as typed; a formula-looking one carries the quote-prefix format
+        # (text even when edited in Excel), and no apostrophe shows in the data.
+        formula_like = [c for c in strings if looks_like_formula(excel_text(c.value))]
+        assert len(formula_like) >= len(PAYLOADS) and all(c.quotePrefix and c.data_type == "s" for c in formula_like)
+        assert not [c for c in strings if c.quotePrefix and not looks_like_formula(excel_text(c.value))]
+        assert set(PAYLOADS) <= {excel_text(c.value) for c in strings}
+        assert not [c.value for c in strings if c.value.startswith("'")]
     for data in (export_merit(view, fmt="csv"), export_scores(frames, fmt="csv")):
         back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
         values = [*back.columns, *back.to_numpy().ravel().tolist()]
@@ -137,7 +150,7 @@ def test_formula_payloads_come_out_inert_in_csv_and_xlsx() -> None:
 def test_headers_are_neutralised_too() -> None:
     data = to_xlsx_bytes({"Sheet": pd.DataFrame({"=SUM(A1)": [1]})})
     header = openpyxl.load_workbook(io.BytesIO(data))["Sheet"]["A1"]
-    assert header.value == "'=SUM(A1)" and header.data_type == "s"
+    assert header.value == "=SUM(A1)" and header.data_type == "s" and header.quotePrefix
     assert to_csv_bytes(pd.DataFrame({"@x": [1]})).decode("utf-8-sig").splitlines()[0] == "'@x"
 
 
@@ -171,3 +184,43 @@ def test_raw_scores_export_needs_the_notes() -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="csv or xlsx"):
         export_merit(merit_view(frames_with(["A"])), fmt="ods")
+
+
+def test_xlsx_cells_are_typed_numbers_dates_and_text() -> None:
+    from datetime import UTC, date, datetime
+
+    import numpy as np
+
+    frame = pd.DataFrame({
+        "int": [3, 4], "float": [1.5, float("nan")], "numpy": np.array([7, 8], dtype="int64"),
+        "bool": [True, False], "when": [datetime(2026, 3, 2, 10, 0, tzinfo=UTC), None],
+        "day": [date(2026, 3, 2), None], "naive": pd.to_datetime(["2026-03-02 11:30", None]),
+        "text": ["- a note that starts with a dash", "1234"], "control": ["\x1b=evil", "tab\tinside"],
+    })  # fmt: skip
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes({"Typed": frame})))["Typed"]
+    row2 = {sheet.cell(1, c).value: sheet.cell(2, c) for c in range(1, len(frame.columns) + 1)}
+    row3 = {sheet.cell(1, c).value: sheet.cell(3, c) for c in range(1, len(frame.columns) + 1)}
+    assert (row2["int"].value, row2["int"].data_type) == (3, "n")
+    assert (row2["float"].value, row3["float"].value) == (1.5, None)
+    assert (row2["numpy"].value, row2["numpy"].data_type) == (7, "n")
+    assert row2["bool"].value is True and row2["bool"].data_type == "b"
+    assert row2["when"].value == datetime(2026, 3, 2, 10, 0) and row2["when"].is_date and row3["when"].value is None
+    assert row2["day"].value == datetime(2026, 3, 2) and row2["day"].number_format == "yyyy-mm-dd"
+    assert row2["naive"].value == datetime(2026, 3, 2, 11, 30) and row2["naive"].number_format == "yyyy-mm-dd hh:mm"
+    # Text stays text: a dash note shows no apostrophe, a string of digits is not turned into a number.
+    assert (row2["text"].value, row2["text"].quotePrefix) == ("- a note that starts with a dash", True)
+    assert (row3["text"].value, row3["text"].data_type, row3["text"].quotePrefix) == ("1234", "s", False)
+    assert row2["control"].quotePrefix and row3["control"].value == "tab\tinside"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_the_scores_export_types_the_submission_time() -> None:
+    from datetime import datetime
+
+    frames = frames_with(["Zoë Côté"])
+    sheet = openpyxl.load_workbook(io.BytesIO(export_scores(frames, fmt="xlsx")))["Scores"]
+    headers = [c.value for c in sheet[1]]
+    cell = sheet.cell(2, headers.index("Submitted (UTC)") + 1)
+    assert cell.is_date and cell.value == datetime(2026, 3, 2, 10, 0)
+    rating = sheet.cell(2, headers.index("Rating") + 1)
+    assert rating.data_type == "n"

@@ -27,7 +27,7 @@ from tracker.db import read_session, write_session
 from tracker.models import Candidate, Lang
 from tracker.services import ValidationError, candidates
 from tracker.services.candidates import MAX_EMAIL, MAX_NAME, parse_candidates_csv
-from tracker.services.common import FORMULA_PREFIXES
+from tracker.services.common import FORMULA_PREFIXES, looks_like_formula
 
 EXAMPLES = int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "40"))
 pytestmark = pytest.mark.fuzz
@@ -82,7 +82,7 @@ def test_any_bytes_give_rows_and_line_numbered_errors_never_an_exception(data: b
 
 name_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x00"), min_size=1, max_size=60
-).map(str.strip).filter(lambda n: n and not n.startswith(FORMULA_PREFIXES))
+).map(str.strip).filter(lambda n: n and not looks_like_formula(n))
 
 
 @st.composite

@@ -121,9 +121,12 @@ def test_export_merit_csv_and_scores_xlsx(world, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "Wrote 6 row(s)" in result.output
     sheet = openpyxl.load_workbook(io.BytesIO(scores.read_bytes())).active
-    values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
-    assert "'=HYPERLINK(\"http://evil.example\")" in values
-    assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    values = [c.value for c in cells]
+    # Kept as typed, as text: a string cell with the quote-prefix format, never a formula.
+    evil = [c for c in cells if c.value == '=HYPERLINK("http://evil.example")']
+    assert evil and all(c.data_type == "s" and c.quotePrefix for c in evil)
+    assert not any(c.data_type == "f" for c in cells)
     assert world.candidates[0].name not in values
 
 

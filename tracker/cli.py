@@ -1,7 +1,7 @@
 """``python -m tracker``: the command-line interface.
 
 Each command lives in its own module under ``tracker/commands`` and is registered here, so that a
-command's imports (pandas, the database, openpyxl) are paid only when that command runs.
+command's imports (pandas, the database, XlsxWriter) are paid only when that command runs.
 """
 
 from __future__ import annotations

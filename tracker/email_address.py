@@ -6,7 +6,7 @@ project keeps its own rules around the library's: addresses are stored lower-cas
 candidate per address whatever the capitals), and an address that starts like a spreadsheet formula is
 refused, because it would be neutralised (and so changed) in every export.
 
-``check_deliverability=False``: a hiring panel works offline as often as not, and an address that has no
+``strict=True`` adds the RFC length limits (64 characters before the @). ``check_deliverability=False``: a hiring panel works offline as often as not, and an address that has no
 mail server today is still the address the candidate gave. Internationalised domains are kept in their
 Unicode form, so ``x@xn--mnchen-3ya.de`` and ``x@münchen.de`` are one address.
 """
@@ -28,7 +28,7 @@ def canonical_email(text: str | None) -> str | None:
     if looks_like_formula(candidate):
         return None
     try:
-        valid = validate_email(candidate, check_deliverability=False, allow_quoted_local=False)
+        valid = validate_email(candidate, check_deliverability=False, allow_quoted_local=False, strict=True)
     except EmailNotValidError:
         return None
     return valid.normalized.lower()
