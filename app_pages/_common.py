@@ -18,6 +18,7 @@ from app_pages import frame
 from app_pages.frame.auth import FLASH_KEY
 from tracker.i18n import N_
 from tracker.models import CandidateStatus, CriterionKind, DecisionOutcome, Lang, Role, RubricStatus
+from tracker.parsing.frontmatter_safe import posting_body
 from tracker.services.actor import Actor
 from tracker.services.postings import PostingSummary
 
@@ -141,15 +142,8 @@ def lines(items: Iterable[str]) -> str:
 
 
 def without_front_matter(text: str) -> str:
-    """A posting's Markdown body: the YAML front matter (between the opening and closing ``---``) removed.
+    """A posting's Markdown body: the YAML front matter removed by the parser's own split.
 
     The rendered view shows what a reader of the posting sees; the raw view shows everything.
     """
-    source = text.lstrip("\ufeff")
-    lines_ = source.splitlines(keepends=True)
-    if not lines_ or lines_[0].rstrip() != "---":
-        return text
-    for index, line in enumerate(lines_[1:], start=1):
-        if line.rstrip() in ("---", "..."):
-            return "".join(lines_[index + 1 :])
-    return text
+    return posting_body(text)

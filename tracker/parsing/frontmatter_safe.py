@@ -107,6 +107,22 @@ class FrontMatter:
 _HANDLER = SafeYAMLHandler()
 
 
+def posting_body(text: str) -> str:
+    """The Markdown body of a posting file, its front matter removed by the parser's own split.
+
+    For every page that shows a posting's body (issue #24): a second splitter with rules of its own
+    showed the YAML of a posting that opens with a blank line or uses ``----`` fences, both of which
+    the parser accepts. No YAML is loaded; a file whose front matter is never closed (which the
+    import refuses) is returned whole.
+    """
+    if not _OPENING.match(text.lstrip("\ufeff \t\r\n")):
+        return text
+    try:
+        return _HANDLER.split(text)[1]
+    except ValueError:
+        return text
+
+
 def split_front_matter(text: str, *, path: str) -> FrontMatter:
     """Separate the YAML front matter from the Markdown body, keeping the body's line offset.
 
