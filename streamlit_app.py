@@ -12,6 +12,9 @@ import streamlit as st
 from app_pages import frame, sign_in
 from app_pages.frame.lang import sync_lang_query_param
 from app_pages.frame.sidebar import show_sidebar
+from tracker.logs import configure_logging
+
+configure_logging()  # once per process: later reruns find the handler in place
 
 _ = frame.translator()
 st.set_page_config(page_title=_("Candidate assessment tracker"), page_icon=":material/fact_check:", layout="wide")

@@ -46,7 +46,11 @@ def links(engine: Any) -> list[tuple[int, str, str]]:
 
 def actions(engine: Any, user_id: int) -> list[str]:
     with read_session(engine) as s:
-        rows = s.exec(select(AuditEvent).where(AuditEvent.entity_id == user_id, AuditEvent.entity_type == "user").order_by(AuditEvent.id)).all()  # type: ignore[arg-type]
+        rows = s.exec(
+            select(AuditEvent)
+            .where(AuditEvent.entity_id == user_id, AuditEvent.entity_type == "user")
+            .order_by(AuditEvent.id)
+        ).all()  # type: ignore[arg-type]
         return [r.action for r in rows if r.action.startswith("account.s")]
 
 
@@ -137,7 +141,9 @@ def test_an_admin_removes_the_link_and_the_next_sign_in_links_afresh(engine: Any
     provider = FakeProvider()
     sign_in(engine, provider.claims("old-sub", world.chair.email))
     with read_session(engine) as s:
-        assert [(x.user_id, x.subject) for x in accounts.list_sso_links(s, world.actor("admin"))] == [(world.chair.id, "old-sub")]
+        assert [(x.user_id, x.subject) for x in accounts.list_sso_links(s, world.actor("admin"))] == [
+            (world.chair.id, "old-sub")
+        ]
     with pytest.raises(PermissionDeniedError), write_session(engine) as s:
         accounts.remove_sso_links(s, world.actor("manager"), user_id=world.chair.id)
     with write_session(engine) as s:

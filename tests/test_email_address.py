@@ -82,13 +82,19 @@ def test_an_applicant_with_an_apostrophe_can_be_imported() -> None:
 def test_services_store_the_canonical_form_and_find_it_again(engine: Any) -> None:
     world = build_world(engine)
     with write_session(engine) as s:
-        added = candidates.add_candidate(s, world.actor("manager"), posting_id=world.posting.id, name="Jeff", email="Jeff@XN--MNCHEN-3YA.de")
+        added = candidates.add_candidate(
+            s, world.actor("manager"), posting_id=world.posting.id, name="Jeff", email="Jeff@XN--MNCHEN-3YA.de"
+        )
         assert added.email == "jeff@münchen.de"
     with pytest.raises(ValidationError, match="already uses the e-mail"), write_session(engine) as s:
-        candidates.add_candidate(s, world.actor("manager"), posting_id=world.posting.id, name="Jeff 2", email="jeff@münchen.de")
+        candidates.add_candidate(
+            s, world.actor("manager"), posting_id=world.posting.id, name="Jeff 2", email="jeff@münchen.de"
+        )
     with write_session(engine) as s:
         user = accounts.create_user(s, world.actor("admin"), email="Ana@München.DE", display_name="Ana", role="interviewer",
                                     password="a-long-enough-passphrase")  # fmt: skip
         assert user.email == "ana@münchen.de"
     with write_session(engine) as s:  # signing in with the other spelling of the domain finds the account
-        assert accounts.authenticate(s, email="ana@xn--mnchen-3ya.de", password="a-long-enough-passphrase").id == user.id
+        assert (
+            accounts.authenticate(s, email="ana@xn--mnchen-3ya.de", password="a-long-enough-passphrase").id == user.id
+        )

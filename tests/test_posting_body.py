@@ -40,7 +40,13 @@ def test_the_page_split_is_the_parsers(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["No front matter at all.\n\n----\n\nA rule above.", "", "---\ntitle: never closed\n", "Body\n---\nnot: yaml\n---\n"]
+    "text",
+    [
+        "No front matter at all.\n\n----\n\nA rule above.",
+        "",
+        "---\ntitle: never closed\n",
+        "Body\n---\nnot: yaml\n---\n",
+    ],
 )
 def test_text_without_closed_front_matter_is_shown_whole(text: str) -> None:
     assert posting_body(text) == text
@@ -52,7 +58,9 @@ def world(app_engine: Engine) -> World:
 
 
 @pytest.mark.parametrize("name", ["leading-blank-line", "four-dash-fences"])
-def test_the_rubric_page_shows_no_yaml_for_postings_the_parser_accepts(app_engine: Engine, world: World, name: str) -> None:
+def test_the_rubric_page_shows_no_yaml_for_postings_the_parser_accepts(
+    app_engine: Engine, world: World, name: str
+) -> None:
     data = FILES[name].format(key=name).encode()
     report = import_postings(app_engine, Actor.from_user(world.manager), files=[(f"{name}.md", data)])
     [item] = report.items

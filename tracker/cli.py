@@ -7,10 +7,13 @@ command's imports (pandas, the database, XlsxWriter) are paid only when that com
 from __future__ import annotations
 
 import importlib
+import logging
 
 import click
 
 from tracker import __version__
+
+log = logging.getLogger(__name__)
 
 # Command name -> module under tracker.commands exposing ``command`` (a click command or group).
 COMMANDS: dict[str, str] = {
@@ -50,12 +53,16 @@ def cli() -> None:
 
 
 def main() -> None:
+    from tracker.logs import configure_logging
+
+    configure_logging()
     try:
         cli(prog_name="python -m tracker")
     except Exception as exc:
         message = database_error_message(exc)
         if message is None:
             raise
+        log.error("command failed on the database: %s", type(exc).__name__)
         click.echo(f"Error: {message}", err=True)
         raise SystemExit(1) from None
 

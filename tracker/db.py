@@ -217,6 +217,9 @@ _engines_lock = threading.Lock()
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Build a new engine for ``url`` (default: :func:`database_url`). Prefer :func:`get_engine`."""
     url = url or database_url()
+    # Values bound to a statement (notes, names, e-mails, password hashes) never appear in an error's
+    # text or a log line; the SQL itself still does (tracker/logs.py).
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

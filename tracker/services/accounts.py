@@ -6,6 +6,7 @@ stolen database does not hand out passwords, cheap enough (~30 ms) that sign-in 
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Collection, Mapping
@@ -50,6 +51,7 @@ MAX_DISPLAY_NAME = 200  # User.display_name's column length
 FIRST_ADMIN_EMAIL_ENV = "TRACKER_ADMIN_EMAIL"
 DEFAULT_FIRST_ADMIN_EMAIL = "admin@example.org"
 
+log = logging.getLogger(__name__)  # ids, issuers and reasons only: never an e-mail, a name or a secret (tracker/logs.py)
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
 # Verified against when the e-mail is unknown so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -170,6 +172,7 @@ def _count_failure(session: Session, user: User, now: datetime) -> None:
         user.locked_until = now + LOCKOUT
         user.failed_logins = 0
     session.add(user)
+    log.info("%s: user %s", "account locked after failed sign-ins" if locked else "failed sign-in", user.id)
     record_event(
         session,
         Actor(id=user.id, email=user.email, display_name=user.display_name, role=Role(user.role)),
@@ -243,10 +246,12 @@ def actor_for_sso(session: Session, *, claims: Mapping[str, Any], issuers: Colle
     subject = str(claims.get("sub") or "").strip()
     email = str(claims.get("email") or "")
     if not issuer or issuer not in set(issuers):
+        log.warning("single sign-on refused: issuer %r is not configured", issuer[:200])
         raise AuthenticationError(_SSO_REFUSED, reason=Message(N_("the sign-in did not come from the configured provider.")))
     if not subject or len(subject) > 255 or len(issuer) > 500 or "\x00" in subject + issuer:
         raise AuthenticationError(_SSO_REFUSED, reason=Message(N_("the provider sent no usable identity.")))
     if not _claim_true(claims.get("email_verified")):
+        log.warning("single sign-on refused: %s did not say the e-mail is verified", issuer)
         raise AuthenticationError(_SSO_REFUSED, reason=Message(N_("the provider does not say that your e-mail is verified.")))
     link = session.exec(select(UserIdentity).where(UserIdentity.issuer == issuer, UserIdentity.subject == subject)).first()
     if link is not None:
@@ -262,11 +267,13 @@ def actor_for_sso(session: Session, *, claims: Mapping[str, Any], issuers: Colle
             )
         taken = session.exec(select(UserIdentity).where(UserIdentity.user_id == user.id, UserIdentity.issuer == issuer)).first()
         if taken is not None:
+            log.warning("single sign-on refused: user %s is already linked to another identity at %s", user.id, issuer)
             raise AuthenticationError(
                 _SSO_REFUSED,
                 reason=Message(N_("this account is already linked to another identity at this provider.")),
             )
         session.add(UserIdentity(user_id=user.id or 0, issuer=issuer, subject=subject))
+        log.info("single sign-on: user %s linked to an identity at %s", user.id, issuer)
         record_event(
             session, Actor.from_user(user), action="account.sso_link", entity_type="user", entity_id=user.id,
             after={"issuer": issuer, "subject": subject},
@@ -299,6 +306,7 @@ def remove_sso_links(session: Session, actor: Actor, *, user_id: int) -> int:
     for row in rows:
         session.delete(row)
     if rows:
+        log.info("single sign-on: %d link(s) of user %s removed by user %s", len(rows), user_id, actor.id)
         record_event(
             session, actor, action="account.sso_unlink", entity_type="user", entity_id=user_id,
             before=[{"issuer": r.issuer, "subject": r.subject} for r in rows],
