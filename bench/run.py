@@ -11,6 +11,8 @@ and the goal when there is one:
 * draft-save latency, median and p95 (``bench/draft_save.py``);
 * page reruns in AppTest, scoring and merit pages, small vs large (``bench/pages.py``);
 * the results figures (``bench/results.py``) and the merit computation against a raw ``GROUP BY``;
+* the merit and raw-scores exports at 10,000 applications, XLSX and CSV, against a plain ``csv`` write
+  of the same rows, beside issue #19's 2 s goal (``bench/exports.py``);
 * the draft-save and merit figures again on a throwaway PostgreSQL server (skipped, with the reason,
   when the server binaries are missing);
 * the concurrent-load figures of ``bench/load.py`` when it is present (``--no-load`` skips them);
@@ -57,7 +59,7 @@ class Plan:
     saves: int
     page_reruns: int
     merit_reruns: int
-    parts: frozenset[str] = frozenset({"import", "parse", "sqlite", "results", "postgres", "load"})
+    parts: frozenset[str] = frozenset({"import", "parse", "sqlite", "results", "exports", "postgres", "load"})
     wall_goal_s: float | None = None
     strict: bool = False  # re-raise a part's exception instead of reporting it (the smoke test)
 
@@ -291,6 +293,9 @@ def run(plan: Plan) -> dict[str, Any]:
         if "results" in plan.parts:
             suite.part("results (bench/results.py)",
                        lambda: _other_bench("results", "results (bench/results.py)", "s", plan.quick))  # fmt: skip
+        if "exports" in plan.parts:
+            suite.part("exports at 10,000 applications (bench/exports.py)",
+                       lambda: _other_bench("exports", "exports (bench/exports.py)", "s", plan.quick))  # fmt: skip
         if "postgres" in plan.parts:
             _postgres_part(suite)
         if "load" in plan.parts:
