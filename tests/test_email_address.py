@@ -98,3 +98,13 @@ def test_services_store_the_canonical_form_and_find_it_again(engine: Any) -> Non
         assert (
             accounts.authenticate(s, email="ana@xn--mnchen-3ya.de", password="a-long-enough-passphrase").id == user.id
         )
+
+
+def test_an_account_stored_before_the_check_with_a_punycode_domain_still_signs_in(engine: Any) -> None:
+    from factories import DEFAULT_PASSWORD, make_user
+
+    with write_session(engine) as s:
+        legacy = make_user(s, role="interviewer", email="old@xn--mnchen-3ya.de")
+    for spelling in ("old@xn--mnchen-3ya.de", "OLD@münchen.de"):
+        with write_session(engine) as s:
+            assert accounts.authenticate(s, email=spelling, password=DEFAULT_PASSWORD).id == legacy.id

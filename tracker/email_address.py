@@ -13,22 +13,40 @@ Unicode form, so ``x@xn--mnchen-3ya.de`` and ``x@münchen.de`` are one address.
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from tracker.formula import looks_like_formula
 
 MAX_EMAIL_LENGTH = 320
 
 
-def canonical_email(text: str | None) -> str | None:
-    """The address as the tracker stores it (stripped, lower-cased, IDN in Unicode), or None if invalid."""
+def _validated(text: str | None) -> ValidatedEmail | None:
     candidate = (text or "").strip()
     if not candidate or len(candidate) > MAX_EMAIL_LENGTH or "\x00" in candidate:
         return None
     if looks_like_formula(candidate):
         return None
     try:
-        valid = validate_email(candidate, check_deliverability=False, allow_quoted_local=False, strict=True)
+        return validate_email(candidate, check_deliverability=False, allow_quoted_local=False, strict=True)
     except EmailNotValidError:
         return None
-    return valid.normalized.lower()
+
+
+def canonical_email(text: str | None) -> str | None:
+    """The address as the tracker stores it (stripped, lower-cased, IDN in Unicode), or None if invalid."""
+    valid = _validated(text)
+    return None if valid is None else valid.normalized.lower()
+
+
+def email_spellings(text: str) -> set[str]:
+    """Every stored form an address may have: canonical, ASCII (punycode) domain, and as typed.
+
+    Accounts created before this check could hold a punycode domain; a lookup tries all of them.
+    """
+    spellings = {text.strip().lower()}
+    valid = _validated(text)
+    if valid is not None:
+        spellings.add(valid.normalized.lower())
+        if valid.ascii_email:
+            spellings.add(valid.ascii_email.lower())
+    return spellings

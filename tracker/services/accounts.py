@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.db import first_run_lock
-from tracker.email_address import canonical_email
+from tracker.email_address import canonical_email, email_spellings
 from tracker.i18n import N_
 from tracker.i18n.message import Message
 from tracker.models import AuditEvent, PanelMember, Posting, Role, User, UserIdentity, utcnow
@@ -156,7 +156,8 @@ def _check_throttle(session: Session, now: datetime) -> None:
 def _user_by_email(session: Session, email: str, *, for_update: bool = False) -> User | None:
     if "\x00" in email:  # no account has one, and PostgreSQL refuses it even in a WHERE clause
         return None
-    query = select(User).where(func.lower(User.email) == normalise_email(email))
+    # Both spellings: accounts stored before the one e-mail check (issue #24) may hold a punycode domain.
+    query = select(User).where(func.lower(User.email).in_(email_spellings(email)))
     return session.exec(query.with_for_update() if for_update else query).first()
 
 
