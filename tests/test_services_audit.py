@@ -26,11 +26,14 @@ READS = {
     "candidates.preview_candidates_csv", "panels.get_panel", "scoring.get_declaration", "scoring.candidate_scorecards",
     "consensus.consensus_board", "decisions.get_decision", "decisions.posting_decisions", "outstanding.outstanding_for_posting", "outstanding.owed_by_me",
     "audit.list_events", "accounts.list_users", "privacy.purge_closed_postings",  # (the matrix runs the purge as a dry run)
+    "accounts.list_sso_links",
 }
-# Locking an already-locked rubric changes nothing, so it records nothing (tested in test_services_rubrics).
+# Locking an already-locked rubric changes nothing, so it records nothing (tested in test_services_rubrics);
+# nor does removing the SSO links of an account that has none (the removal's event: test_accounts_sso).
 WRITES = [
     name for name in CASES
-    if name.split(" ")[0] not in READS | {"rubrics.lock_rubric"} and not name.startswith("scoring.get_scorecard")
+    if name.split(" ")[0] not in READS | {"rubrics.lock_rubric", "accounts.remove_sso_links"}
+    and not name.startswith("scoring.get_scorecard")
 ]
 
 
