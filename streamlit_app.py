@@ -22,8 +22,9 @@ sync_lang_query_param()
 frame.enforce_timeout()
 actor = frame.current_actor()
 navigation = frame.build_navigation(actor)
-page = st.navigation(navigation.sections, position="sidebar" if actor and not actor.must_change_password else "hidden")
-show_sidebar(actor)
+# Always "hidden": the sidebar draws the menu itself, with list semantics (app_pages/frame/a11y.py).
+page = st.navigation(navigation.sections, position="hidden")
+show_sidebar(actor, navigation if actor and not actor.must_change_password else None)
 frame.show_flash()
 
 if actor is None:

@@ -1,19 +1,28 @@
-"""The sidebar every page shares: language switch, who is signed in, sign out."""
+"""The sidebar every page shares: the menu, language switch, who is signed in, sign out.
+
+It also carries the page script of :mod:`app_pages.frame.a11y` (the page's ``lang``, the menu's list
+semantics), signed in or not.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from app_pages.frame.a11y import page_script, show_menu
 from app_pages.frame.auth import VIA_KEY, sign_out
 from app_pages.frame.lang import language_switch, role_label, translator
 from app_pages.frame.render import escape_markdown
+from app_pages.frame.registry import Navigation
 from tracker.services.actor import Actor
 
 SIGN_OUT_KEY = "sidebar_sign_out"
 
 
-def show_sidebar(actor: Actor | None) -> None:
+def show_sidebar(actor: Actor | None, navigation: Navigation | None = None) -> None:
+    """``navigation`` is the menu to draw: None while signed out or before a forced password change."""
     with st.sidebar:
+        sections = show_menu(navigation) if navigation is not None else []
+        page_script(sections)
         language_switch()
         if actor is None:
             return

@@ -35,7 +35,7 @@ def test_a_forbidden_url_shows_a_refusal(page: Any, seed: Any, shot: Any) -> Non
     email = seed(lambda s: make_user(s, role=Role.interviewer).email)
     sign_in(page, email, DEFAULT_PASSWORD)
     page.get_by_text("You are signed in as: Interviewer.").wait_for()
-    sidebar = page.locator('[data-testid="stSidebarNav"]')
+    sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_by_text("Users").count() == 0
     page.goto("/users")
     wait_for_app(page)

@@ -115,7 +115,7 @@ def test_the_whole_process_through_the_browser(browser: Any, app_server: Any, se
 
 def go_to(page: Any, title: str) -> None:
     """Follow the sidebar menu entry (the same browser session: no new sign-in)."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    page.locator('[data-testid="stSidebar"]').get_by_role("navigation").get_by_role("link", name=title, exact=True).click()
     page.get_by_role("heading", name=title).first.wait_for()
     wait_for_app(page)
 
