@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 
 from app_pages import frame
+from app_pages.frame.a11y import other_lang, text_in_language
 from tracker.i18n import N_
 from tracker.models import CriterionKind, Recommendation, utcnow
 from tracker.services.rubrics import CriterionPublic, LevelPublic
@@ -97,7 +98,10 @@ def criterion_heading(criterion: CriterionPublic) -> str:
 def show_criterion_text(criterion: CriterionPublic) -> None:
     """The criterion in the session's language, marked when it fell back to the other one."""
     text, note = frame.localized_text(criterion.text_en, criterion.text_fr)
-    frame.plain_text(text)
+    if note:
+        text_in_language(text, other_lang())  # the fallback declares its own language (WCAG 3.1.2)
+    else:
+        frame.plain_text(text)
     if note:
         # markdown-safe: localized_text() notes are catalog sentences
         st.caption(note)

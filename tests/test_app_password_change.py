@@ -70,6 +70,7 @@ def test_a_flagged_user_sees_only_the_password_form_on_every_page(
     assert {ti.key for ti in at.text_input} == {"password_change_current", "password_change_new", "password_change_repeat"}
     assert "At least 10 characters, not a common password" in texts(at)
     assert recorded_navigation[-1]["position"] == "hidden"  # no menu to wander off through
+    assert not at.sidebar.get("page_link")  # and the sidebar draws none either
     assert at.sidebar.button(key="sidebar_sign_out")  # signing out stays possible
 
 

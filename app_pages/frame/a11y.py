@@ -32,10 +32,12 @@ MENU_KEY = "frame_menu"
 MENU_SECTION_KEY = "frame_menu_section_{index}"
 MENU_LABEL = N_("Main menu")
 
-# Focus always visible (WCAG 2.4.7), whatever a widget's own style does; the status widget's "Stop"
-# button is drawn in faded text (3.4:1) while a page runs.
+# Focus always visible (WCAG 2.4.7), whatever a widget's own style does (heading anchors included);
+# the status widget's "Stop" button is drawn in faded text (3.4:1) while a page runs.
 _STYLE = """<style>
 :focus-visible { outline: 3px solid #26374a !important; outline-offset: 2px !important; }
+/* Headings' "link to heading" anchors are transparent until hovered: show them when focused too. */
+[data-testid="stHeaderActionElements"] a:focus-visible { opacity: 1 !important; transition: none !important; }
 [data-testid="stStatusWidget"] button, [data-testid="stBaseButton-header"] { color: #111111 !important; }
 </style>"""
 

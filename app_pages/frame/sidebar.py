@@ -11,8 +11,8 @@ import streamlit as st
 from app_pages.frame.a11y import page_script, show_menu
 from app_pages.frame.auth import VIA_KEY, sign_out
 from app_pages.frame.lang import language_switch, role_label, translator
-from app_pages.frame.render import escape_markdown
 from app_pages.frame.registry import Navigation
+from app_pages.frame.render import escape_markdown
 from tracker.services.actor import Actor
 
 SIGN_OUT_KEY = "sidebar_sign_out"
