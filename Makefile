@@ -6,7 +6,7 @@ PORT   ?= 8501
 ADDRESS ?= localhost
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fuzz bench screenshots deps dev-deps system-deps migrate demo clean help lock lock-upgrade check-lock
+.PHONY: axe run test lint fuzz bench screenshots deps dev-deps system-deps migrate demo clean help lock lock-upgrade check-lock
 
 help:
 	@echo "make run    - set up and start the app on http://$(ADDRESS):$(PORT) (demo data on first run)"
@@ -53,6 +53,14 @@ lock-upgrade:
 check-lock: | $(BIN)/python
 	$(BIN)/python scripts/check_lock.py
 
+# axe-core for the browser suite's accessibility sweep (tests/browser/test_a11y_sweep.py), pinned by its lock file.
+AXE_DIR := tests/browser/axe
+$(AXE_DIR)/node_modules/.installed: $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	cd $(AXE_DIR) && npm ci --no-audit --no-fund --silent
+	touch $@
+
+axe: $(AXE_DIR)/node_modules/.installed
+
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
@@ -72,7 +80,7 @@ run: demo
 lint: dev-deps
 	$(BIN)/ruff check .
 
-test: check-lock dev-deps system-deps
+test: check-lock dev-deps system-deps axe
 	$(BIN)/pip check
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

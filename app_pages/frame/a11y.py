@@ -39,6 +39,7 @@ _STYLE = """<style>
 /* Headings' "link to heading" anchors are transparent until hovered: show them when focused too. */
 [data-testid="stHeaderActionElements"] a:focus-visible { opacity: 1 !important; transition: none !important; }
 [data-testid="stStatusWidget"] button, [data-testid="stBaseButton-header"] { color: #111111 !important; }
+[data-testid="stStatusWidget"], [data-testid="stStatusWidget"] * { opacity: 1 !important; animation: none !important; transition: none !important; }
 </style>"""
 
 _SCRIPT = """<script>
