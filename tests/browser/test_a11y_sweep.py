@@ -292,3 +292,34 @@ def sign_in_here(page: Any, email: str, lang: str) -> None:
     page.get_by_role("button", name=t("Sign in", lang), exact=True).click()
     page.get_by_role("button", name=t("Sign in", lang), exact=True).wait_for(state="detached")
     wait_for_app(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_record_of_decision_and_feedback_summary_pass_axe(browser: Any, lang: str) -> None:
+    """The printable documents (tracker/reports): headings, table headers, their language, 0 violations."""
+    from test_reports import NOW, frames_for_reports
+
+    from tracker.reports import render_feedback, render_record
+
+    axe_source()
+    frames = frames_for_reports()
+    frames.criteria.loc[frames.criteria["criterion_id"] == 12, "text_fr"] = ""  # shown in English in French
+    other = "en" if lang == "fr" else None
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        for kind, html in (("record", render_record(frames, 1, lang=lang, now=NOW)),
+                           ("feedback", render_feedback(frames, 1, lang=lang, now=NOW))):  # fmt: skip
+            page.set_content(html)
+            assert page.evaluate("() => document.documentElement.lang") == lang
+            assert page.locator("h1").count() == 1 and page.locator("h2, h3").count() >= 1, f"{kind}: headings"
+            if kind == "record":
+                assert page.locator('th[scope="col"]').count() >= 4, "the record's tables have column headers"
+            if other:
+                assert page.locator(f'h3 span[lang="{other}"]').count() == 1, f"{kind}: the fallback criterion's lang"
+            else:
+                assert page.locator("h3 span[lang]").count() == 0
+            violations = audit(page)
+            assert not violations, f"{kind} ({lang}):\n{describe(violations)}"
+    finally:
+        context.close()

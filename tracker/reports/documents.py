@@ -70,6 +70,13 @@ def _criterion_text(row: Any, lang: str) -> str:
     return _text(first) or _text(second)
 
 
+def _criterion_lang(row: Any, lang: str) -> str:
+    """The language the criterion's text is in: ``lang``, or the other one when it fell back (WCAG 3.1.2)."""
+    if _text(row["text_fr"] if lang == "fr" else row["text_en"]):
+        return lang
+    return "en" if lang == "fr" else "fr"
+
+
 def _candidate_row(frames: PostingFrames, candidate_id: int) -> pd.Series:
     rows = frames.candidates[frames.candidates["candidate_id"] == candidate_id]
     if rows.empty:
@@ -147,6 +154,7 @@ def _criterion_blocks(frames: PostingFrames, candidate_id: int, lang: str) -> tu
                 "kind": w["essential"] if crit["kind"] == "essential" else w["asset"],
                 "is_essential": crit["kind"] == "essential",
                 "text": _criterion_text(crit, lang),
+                "text_lang": _criterion_lang(crit, lang),
                 "pass_mark": int(crit["pass_mark"]),
                 "weight": _number(float(crit["weight"]), lang),
                 "min_raters": int(crit["min_raters"]),
@@ -333,6 +341,7 @@ def feedback_context(
             "criteria": [
                 {
                     "number": b["number"], "kind": b["kind"], "is_essential": b["is_essential"], "text": b["text"],
+                    "text_lang": b["text_lang"],
                     "verdict_class": b["verdict_class"], "verdict": b["verdict"], "why": b["why"],
                     "rationale": b["consensus"]["rationale"] if b["consensus"] else "",
                     "justification": b["consensus"]["justification"] if b["consensus"] else "",
