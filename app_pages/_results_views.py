@@ -232,6 +232,7 @@ def show_charts(actor: Actor, scope: data.Scope) -> None:
     )  # fmt: skip
     if drawn.heatmap is not None:
         st.altair_chart(drawn.heatmap, key="results_heatmap")
+        chart_table(heatmap_table(drawn.heatmap), key="results_heatmap_table")
         # markdown-safe: n is a count of candidates
         st.caption(
             _(
@@ -240,5 +241,65 @@ def show_charts(actor: Actor, scope: data.Scope) -> None:
             )
         )
     st.altair_chart(drawn.distribution, key="results_distribution")
+    chart_table(distribution_table(drawn.distribution), key="results_distribution_table")
     if drawn.calibration is not None:
         st.altair_chart(drawn.calibration, key="results_calibration_chart")
+        chart_table(calibration_table(drawn.calibration), key="results_calibration_table")
+
+
+# --- every chart's data as a table (issue #14, WCAG 1.1.1: a canvas says nothing to a screen reader) ---------
+
+
+def _chart_data(chart: object) -> pd.DataFrame:
+    """The data a chart was drawn from: on the chart itself, or on its first layer."""
+    found = getattr(chart, "data", None)
+    if isinstance(found, pd.DataFrame):
+        return found
+    for layer in getattr(chart, "layer", None) or []:
+        if isinstance(getattr(layer, "data", None), pd.DataFrame):
+            return layer.data
+    return pd.DataFrame()
+
+
+def heatmap_table(chart: object) -> pd.DataFrame:
+    """One row per candidate, one column per criterion, each cell the text the heatmap draws in it."""
+    _ = frame.translator()
+    cells = _chart_data(chart)
+    if cells.empty:
+        return cells
+    table = cells.pivot_table(index="display_name", columns="column", values="text", aggfunc="first", sort=False)
+    return table.rename_axis(index=_("Candidate"), columns=None).reset_index()
+
+
+def distribution_table(chart: object) -> pd.DataFrame:
+    """One row per criterion, one column per rating value, each cell how often it was given."""
+    _ = frame.translator()
+    counts = _chart_data(chart)
+    if counts.empty:
+        return counts
+    table = counts.pivot_table(index="criterion", columns="rating", values="count", aggfunc="sum", sort=False)
+    table.columns = [f"{_('Rating')} {value}" for value in table.columns]
+    return table.rename_axis(index=_("Criterion")).reset_index()
+
+
+def calibration_table(chart: object) -> pd.DataFrame:
+    """One row per interviewer with the words drawn beside their bar."""
+    _ = frame.translator()
+    bars = _chart_data(chart)
+    if bars.empty:
+        return bars
+    return pd.DataFrame(
+        {_("Interviewer"): bars["interviewer"].to_numpy(), _("Mean deviation"): bars["label"].to_numpy()}
+    )
+
+
+def chart_table(table: pd.DataFrame, *, key: str) -> None:
+    """The chart's figures as a table in an expander right under it.
+
+    ``st.dataframe``, not ``st.table``: the latter renders Markdown in cells, and names are untrusted.
+    """
+    _ = frame.translator()
+    if table.empty:
+        return
+    with st.expander(_("The chart's data as a table"), key=key):
+        st.dataframe(table, hide_index=True, key=f"{key}_frame")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -483,6 +484,24 @@ def test_charts_draw_with_translated_labels(rw: ResultsWorld) -> None:
     assert "Vue du mérite" in joined
     assert "Répartition des cotes par critère" in joined
     assert "Étalonnage des membres du comité" in joined
+
+
+def test_every_chart_has_its_data_as_a_table_beside_it(rw: ResultsWorld) -> None:
+    """Issue #14 (WCAG 1.1.1): the heatmap's cells, the rating counts and the calibration labels, as tables."""
+    at = open_view(rw, "charts")
+    expanders = [e.label for e in at.expander]
+    assert expanders.count("The chart's data as a table") == 3
+    heat = table_with(at, "Candidate").set_index("Candidate")
+    assert {"Cy Lakeshore", "Dée Fortin"} <= set(heat.index)
+    assert list(heat.columns) == ["C1", "C2", "C3", "C4"]
+    cell = re.compile(r"^(n/a|—|\d+(\.\d)?\*?)†?( [✓✗])?$")  # the texts drawn in the heatmap's cells
+    assert all(cell.match(text) for text in heat.stack().tolist()), heat
+    counts = table_with(at, "Criterion").set_index("Criterion")
+    assert list(counts.columns) == [f"Rating {v}" for v in range(1, 6)]
+    assert list(counts.index) == ["C1", "C2", "C3", "C4"] and counts.to_numpy().sum() > 0
+    labels = table_with(at, "Interviewer").set_index("Interviewer")
+    assert {"Charlie Chair", "Mika Member"} <= set(labels.index)
+    assert all(re.match(r"^[+-]\d\.\d\d .+ \(n=\d+\)$", label) for label in labels["Mean deviation"]), labels
 
 
 def test_the_chart_texts_in_the_catalog_are_exactly_the_charts_msgids() -> None:

@@ -31,10 +31,14 @@ def seed_process(session: Any) -> dict[str, Any]:
     manager = make_user(session, role=Role.manager, display_name="Keyla Keyboard")
     chair = make_user(session, role=Role.interviewer, display_name="Tabitha Chair")
     member = make_user(session, role=Role.interviewer, display_name="Enzo Member")
-    posting = make_posting(session, owner=manager, criteria=CRITERIA, title_en="Keyboard Analyst", title_fr="Analyste clavier")
+    posting = make_posting(
+        session, owner=manager, criteria=CRITERIA, title_en="Keyboard Analyst", title_fr="Analyste clavier"
+    )
     make_panel(session, posting=posting, members=[chair, member], chair=chair)
     candidate = make_candidate(session, posting=posting, name="Quentin Keys")
-    make_scorecard(session, candidate=candidate, interviewer=chair, ratings=[3] * CRITERIA, status=ScorecardStatus.submitted)
+    make_scorecard(
+        session, candidate=candidate, interviewer=chair, ratings=[3] * CRITERIA, status=ScorecardStatus.submitted
+    )
     return {"manager": manager.email, "chair": chair.email, "member": member.email, "member_id": member.id,
             "candidate_id": candidate.id, "candidate": f"{candidate.label} — {candidate.name}"}  # fmt: skip
 
@@ -79,7 +83,9 @@ def test_an_interviewer_declares_rates_writes_notes_and_submits_with_the_keyboar
         # Each criterion: Tab into its rating (the first level), arrows to choose, Tab to its notes, type, Tab out.
         def saved(number: int, note: str) -> bool:
             def check(s: Any) -> bool:
-                rows = s.exec(select(Score).join(Scorecard).where(Scorecard.interviewer_id == people["member_id"])).all()
+                rows = s.exec(
+                    select(Score).join(Scorecard).where(Scorecard.interviewer_id == people["member_id"])
+                ).all()
                 return any(r.notes == note and r.rating == 3 for r in rows) and len(rows) >= number
 
             return bool(seed(check))
@@ -99,22 +105,31 @@ def test_an_interviewer_declares_rates_writes_notes_and_submits_with_the_keyboar
             wait_for_app(page)
             # Logical order: the very next Tab stop after a criterion's rating is its own notes.
             notes = kb.press("Tab")
-            assert notes is not None and notes.name == t("Evidence notes for criterion {number}", "en", number=number), notes
+            assert notes is not None and notes.name == t(
+                "Evidence notes for criterion {number}", "en", number=number
+            ), notes
             note = f"Keyboard evidence {number}: clear example, measured outcome."
             kb.type(note)
             kb.press("Tab")  # a text area sends its value when it loses focus
-            wait_until(lambda n=number, text=note: saved(n, text), f"criterion {number}'s rating and note in the database: {rows_now()}")
+            wait_until(
+                lambda n=number, text=note: saved(n, text),
+                f"criterion {number}'s rating and note in the database: {rows_now()}",
+            )
             wait_for_app(page)
 
         kb.tab_to(named(t("Submit scorecard", "en"), tag="button", exact=False), "the submit button")
         kb.press("Enter")
-        page.get_by_text(t("Scorecard for {label} submitted. It is now read-only.", "en", label="Candidate 01")).wait_for()
+        page.get_by_text(
+            t("Scorecard for {label} submitted. It is now read-only.", "en", label="Candidate 01")
+        ).wait_for()
         page.get_by_text(t("Colleagues' scorecards", "en")).wait_for()
         assert seed(lambda s: s.exec(select(Scorecard).where(Scorecard.interviewer_id == people["member_id"])).one().status
                     ) == ScorecardStatus.submitted  # fmt: skip
 
         # 2. The chair records the consensus, criterion by criterion, in a second browser.
-        chair = Keyboard(browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 900}).new_page())
+        chair = Keyboard(
+            browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 900}).new_page()
+        )
         try:
             chair.page.context.set_default_timeout(30_000)
             keyboard_sign_in(chair, "/consensus", people["chair"])
@@ -123,7 +138,9 @@ def test_an_interviewer_declares_rates_writes_notes_and_submits_with_the_keyboar
                 # Shift+Tab back from the rationale (past its help button) into the rating group, then arrows to 3.
                 chair.tab_to(named(t("Rationale for criterion {number}", "en", number=number), tag="textarea"),
                              f"the rationale of criterion {number}")  # fmt: skip
-                focus = chair.tab_to(lambda f: f.type == "radio", f"the consensus rating of criterion {number}", backwards=True)
+                focus = chair.tab_to(
+                    lambda f: f.type == "radio", f"the consensus rating of criterion {number}", backwards=True
+                )
                 for _ in range(6):  # arrows move through the levels, selecting as they go
                     if focus is not None and focus.checked and focus.name.startswith("3 · "):
                         break
@@ -164,7 +181,9 @@ def test_an_interviewer_declares_rates_writes_notes_and_submits_with_the_keyboar
             manager.tab_to(named(t("Record the decision", "en"), tag="button"), "the record button")
             manager.press("Enter")
             mpage.get_by_text(t("Decision recorded for {label}.", "en", label="Candidate 01")).wait_for()
-            decision = seed(lambda s: s.exec(select(Decision).where(Decision.candidate_id == people["candidate_id"])).one().outcome)
+            decision = seed(
+                lambda s: s.exec(select(Decision).where(Decision.candidate_id == people["candidate_id"])).one().outcome
+            )
             assert decision == DecisionOutcome.qualified
 
             # The results page through the menu, its "Reports and exports" view, and a download.

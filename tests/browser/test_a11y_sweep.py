@@ -148,7 +148,9 @@ def sweep_signed_out(page: Any, sweep: Sweep) -> None:
         sweep.check(page, f"signed-out/{lang}/sign-in-error")
 
 
-def sweep_person(page: Any, sweep: Sweep, who: str, role: Role, extras: dict[str, Callable[[Any, str, str], None]]) -> None:
+def sweep_person(
+    page: Any, sweep: Sweep, who: str, role: Role, extras: dict[str, Callable[[Any, str, str], None]]
+) -> None:
     """Every page of ``role``'s menu, in English then French, plus the extra states of some pages."""
     for lang in ("en", "fr"):
         if lang != "en":
@@ -160,13 +162,17 @@ def sweep_person(page: Any, sweep: Sweep, who: str, role: Role, extras: dict[str
             sweep.check(page, state)
             if who == "chair" and spec.key == "consensus" and lang == "fr":
                 # The criterion with no French text is shown in English, in an element saying so (WCAG 3.1.2).
-                fallback = page.locator('p.tracker-other-lang[lang="en"]').filter(has_text="Ability to analyse user research")
+                fallback = page.locator('p.tracker-other-lang[lang="en"]').filter(
+                    has_text="Ability to analyse user research"
+                )
                 assert fallback.count() >= 1, "the fallback criterion carries lang=en"
             if spec.key in extras:
                 extras[spec.key](page, lang, state)
 
 
-def test_every_page_for_every_role_in_english_and_french_has_no_wcag_violation(browser: Any, app_server: Any, seed: Any) -> None:
+def test_every_page_for_every_role_in_english_and_french_has_no_wcag_violation(
+    browser: Any, app_server: Any, seed: Any
+) -> None:
     axe_source()  # skip (or fail in CI) before anything starts when axe-core is not installed
     started = time.monotonic()
     emails = seed(seed_world)
@@ -248,7 +254,6 @@ def test_every_page_for_every_role_in_english_and_french_has_no_wcag_violation(b
     assert not failures, f"{len(failures)} of {len(sweep.found)} states have WCAG violations:\n" + "\n".join(
         f"{state}:\n{describe(v)}" for state, v in failures.items()
     )
-
 
 
 _OVERFLOWING_TEXT = """() => {
