@@ -362,3 +362,20 @@ def test_sign_in_records_the_time(app_engine: Engine) -> None:
     with write_session(app_engine) as session:
         last = session.get(User, user.id).last_login_at
     assert last is not None and last.replace(tzinfo=before.tzinfo) >= before - timedelta(seconds=1)
+
+
+def test_text_in_another_language_is_escaped_and_declares_its_lang() -> None:
+    """Issue #14 (WCAG 3.1.2): the fallback text is plain text in an element with its own lang."""
+
+    def script() -> None:
+        from app_pages.frame.a11y import text_in_language
+
+        text_in_language('<script>alert("x")</script> & <b>bold</b>\nsecond line', "fr")
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    [body] = [element.proto.body for element in at.get("html")]
+    assert body == (
+        '<p class="tracker-other-lang" lang="fr">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; '
+        "&lt;b&gt;bold&lt;/b&gt;<br>second line</p>"
+    )
