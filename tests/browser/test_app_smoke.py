@@ -21,7 +21,7 @@ def test_sign_in_and_see_the_home_page_in_english_then_french(page: Any, seed: A
 
     sign_in(page, email, DEFAULT_PASSWORD)
     page.get_by_text("Welcome, Morgan Browser.").wait_for()
-    assert page.get_by_role("link", name="Postings").count() >= 1
+    page.get_by_role("link", name="Postings", exact=True).first.wait_for()  # the menu is drawn with the page
     shot(page, "02-home-en")
 
     page.locator('[data-testid="stSidebar"]').get_by_text("FR", exact=True).click()

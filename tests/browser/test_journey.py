@@ -205,7 +205,8 @@ def run_journey(browsers: Browsers, seed: Any, shot: Any, journey: Journey) -> N
             rate(page, i, levels[3], lang=lang)
     assert page.get_by_text("Chair evidence 1", exact=False).count() == 0, "blind until submitted"
     click_button(page, "Submit scorecard", lang)
-    page.get_by_text(t("Colleagues' scorecards", lang)).wait_for()
+    # The heading, exactly: get_by_text also matched the "Blind scoring" caption still on screen (the flake).
+    page.get_by_role("heading", name=t("Colleagues' scorecards", lang), exact=True).wait_for()
     page.locator('[data-testid="stExpander"] summary').filter(has_text=chair["name"]).click()  # the colleague's
     page.get_by_text(f"Chair evidence 1 ({lang})", exact=False).filter(visible=True).first.wait_for()
     shot(page, "07-second-submitted-sees-colleague")
