@@ -75,7 +75,7 @@ demo: migrate
 	$(BIN)/python -m tracker demo --if-empty
 
 run: demo
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
+	$(BIN)/streamlit run serve.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
 
 lint: dev-deps
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ share in ``app_pages/frame/``.
 import streamlit as st
 
 from app_pages import frame, sign_in
+from app_pages.frame import session_cookie
 from app_pages.frame.lang import sync_lang_query_param
 from app_pages.frame.sidebar import show_sidebar
 from tracker.logs import configure_logging
@@ -19,6 +20,7 @@ configure_logging()  # once per process: later reruns find the handler in place
 _ = frame.translator()
 st.set_page_config(page_title=_("Candidate assessment tracker"), page_icon=":material/fact_check:", layout="wide")
 sync_lang_query_param()
+session_cookie.restore_or_check()  # stay signed in across reloads and restarts (issue #18)
 frame.enforce_timeout()
 actor = frame.current_actor()
 navigation = frame.build_navigation(actor)
@@ -26,6 +28,7 @@ navigation = frame.build_navigation(actor)
 page = st.navigation(navigation.sections, position="hidden")
 show_sidebar(actor, navigation if actor and not actor.must_change_password else None)
 frame.show_flash()
+session_cookie.emit_browser_steps()
 
 if actor is None:
     sign_in.show()

@@ -50,6 +50,8 @@ from app_pages._scoring_text import (
     split_choice,
 )
 from app_pages.frame.auth import FLASH_KEY, KEEP_DRAWING_KEY
+from app_pages.frame.autosave import SaveResult, autosave_text
+from tracker.i18n import N_
 from tracker.models import Recommendation, ScorecardStatus, utcnow
 from tracker.services import rubrics, scoring
 from tracker.services.actor import load_actor
@@ -148,7 +150,6 @@ def _take_score(card_id: int, score: ScoreView, status: tuple[str, Any] | None =
     sync = _sync(card_id)
     choice = choice_of(score.rating, score.not_assessed)
     _put(rating_key(card_id, score.criterion_id), choice)
-    _put(notes_key(card_id, score.criterion_id), score.notes)
     sync["base"][score.criterion_id] = (score.version, choice, score.notes)
     if status is not None:
         sync["status"][score.criterion_id] = status
@@ -159,7 +160,6 @@ def _take_score(card_id: int, score: ScoreView, status: tuple[str, Any] | None =
 def _take_overall(card: ScorecardView, status: tuple[str, Any] | None = None) -> None:
     sync = _sync(card.id)
     _put(recommendation_key(card.id), card.recommendation)
-    _put(overall_key(card.id), card.overall_notes)
     sync["overall"] = (card.version, card.recommendation, card.overall_notes)
     if status is not None:
         sync["overall_status"] = status
@@ -170,21 +170,17 @@ def sync_from_db(card: ScorecardView) -> None:
     sync = _sync(card.id)
     state = st.session_state
     for score in card.scores:
-        rk, nk = rating_key(card.id, score.criterion_id), notes_key(card.id, score.criterion_id)
+        rk = rating_key(card.id, score.criterion_id)
         base = sync["base"].get(score.criterion_id)
         # A fresh load, or saved elsewhere meanwhile: take the database's values, unless this browser
-        # holds an edit that failed to save (its next save meets the newer version and is reloaded).
-        fresh = rk not in state or nk not in state or base is None
-        if fresh or (base[0] != score.version and (state[rk], state[nk]) == (base[1], base[2])):
+        # holds a rating that failed to save (its next save meets the newer version and is reloaded).
+        # The notes box keeps its own text (see app_pages.frame.autosave); only the base follows.
+        fresh = rk not in state or base is None
+        if fresh or (base[0] != score.version and state[rk] == base[1]):
             _take_score(card.id, score)
-    rec_key, ov_key = recommendation_key(card.id), overall_key(card.id)
+    rec_key = recommendation_key(card.id)
     base = sync["overall"]
-    if (
-        rec_key not in state
-        or ov_key not in state
-        or base is None
-        or (base[0] != card.version and (state[rec_key], state[ov_key]) == (base[1], base[2]))
-    ):
+    if rec_key not in state or base is None or (base[0] != card.version and state[rec_key] == base[1]):
         _take_overall(card)
 
 
@@ -201,14 +197,14 @@ def _failure(error: Exception | None) -> tuple[str, str]:
 def save_score(user_id: int, card_id: int, criterion_id: int) -> None:
     """Save one criterion's rating and notes if they differ from what the database holds."""
     state = st.session_state
-    rk, nk = rating_key(card_id, criterion_id), notes_key(card_id, criterion_id)
-    if rk not in state and nk not in state:
+    rk = rating_key(card_id, criterion_id)
+    if rk not in state:
         return
     sync = _sync(card_id)
     base = sync["base"].get(criterion_id)
-    # A widget not drawn yet in this language (a switch in the same click) keeps the database's value.
-    choice = state[rk] if rk in state else (base[1] if base else None)
-    notes = (state[nk] if nk in state else (base[2] if base else "")) or ""
+    choice = state[rk]
+    # The notes box saves itself (app_pages.frame.autosave); a rating save keeps the notes the database holds.
+    notes = (base[2] if base else "") or ""
     if base is not None and (choice, notes) == (base[1], base[2]):
         return
     rating, not_assessed = split_choice(choice)
@@ -242,13 +238,13 @@ def _reload_after_conflict(user_id: int, card_id: int, criterion_id: int | None)
 
 def save_overall(user_id: int, card_id: int) -> None:
     state = st.session_state
-    rec_key, ov_key = recommendation_key(card_id), overall_key(card_id)
-    if rec_key not in state and ov_key not in state:
+    rec_key = recommendation_key(card_id)
+    if rec_key not in state:
         return
     sync = _sync(card_id)
     base = sync["overall"]
-    recommendation = state[rec_key] if rec_key in state else (base[1] if base else None)
-    notes = (state[ov_key] if ov_key in state else (base[2] if base else "")) or ""
+    recommendation = state[rec_key]
+    notes = (base[2] if base else "") or ""
     if base is not None and (recommendation, notes) == (base[1], base[2]):
         return
     result = frame.service_call(
@@ -265,6 +261,96 @@ def save_overall(user_id: int, card_id: int) -> None:
         _reload_after_conflict(user_id, card_id, None)
     else:
         sync["overall_status"] = _failure(result.error)
+
+
+# --- the notes boxes (app_pages.frame.autosave): saved while typing, only over the text they started from
+
+
+def save_notes_only(
+    session: Session, user_id: int, *, scorecard_id: int, criterion_id: int, text: str, origin: str | None
+) -> SaveResult:
+    """Write a criterion's notes when the database still holds ``origin``; keep its rating as it is there.
+
+    One transaction: the read and the conditional write (``expected_version``) of the services, so a
+    save from another window between them is refused by the service rather than overwritten.
+    """
+    actor = load_actor(session, user_id)
+    card = scoring.get_scorecard(session, actor, scorecard_id=scorecard_id)
+    score = next((s for s in card.scores if s.criterion_id == criterion_id), None)
+    if score is None:
+        raise ConflictError(N_("This criterion is no longer part of your scorecard; reload the page."))
+    if score.notes == text:
+        return SaveResult("saved", saved_at=score.updated_at)
+    if origin is not None and score.notes != origin:
+        return SaveResult("conflict", theirs=score.notes)
+    saved = scoring.save_draft_score(
+        session, actor, scorecard_id=scorecard_id, criterion_id=criterion_id, rating=score.rating,
+        not_assessed=score.not_assessed, notes=text, expected_version=score.version,
+    )  # fmt: skip
+    return SaveResult("saved", saved_at=saved.saved_at, version=saved.version)
+
+
+def save_overall_notes_only(
+    session: Session, user_id: int, *, scorecard_id: int, text: str, origin: str | None
+) -> SaveResult:
+    """The overall notes, as :func:`save_notes_only` (the recommendation stays what the database holds)."""
+    actor = load_actor(session, user_id)
+    card = scoring.get_scorecard(session, actor, scorecard_id=scorecard_id)
+    if card.overall_notes == text:
+        return SaveResult("saved", saved_at=card.updated_at)
+    if origin is not None and card.overall_notes != origin:
+        return SaveResult("conflict", theirs=card.overall_notes)
+    view = scoring.save_overall(
+        session, actor, scorecard_id=scorecard_id, recommendation=card.recommendation, overall_notes=text,
+        expected_version=card.version,
+    )  # fmt: skip
+    return SaveResult("saved", saved_at=view.updated_at, version=view.version)
+
+
+def _as_result(outcome: Any) -> SaveResult:
+    if isinstance(outcome, Attempt) and outcome.error is None:
+        return outcome.value
+    error = outcome.error if isinstance(outcome, Attempt) else None
+    if isinstance(error, ConflictError):
+        return SaveResult("error", message=str(error))
+    return SaveResult("error", message=_failure(error)[1])
+
+
+def _notes_saver(user_id: int, card_id: int, criterion_id: int) -> Callable[[str, str | None], SaveResult]:
+    def save(text: str, origin: str | None) -> SaveResult:
+        outcome = frame.service_call(
+            _attempt, save_notes_only, user_id, write=True, scorecard_id=card_id, criterion_id=criterion_id,
+            text=text, origin=origin,
+        )  # fmt: skip
+        result = _as_result(outcome)
+        base = _sync(card_id)["base"].get(criterion_id)
+        if result.kind == "saved" and result.version is not None and base is not None:
+            # The row moved on with our notes and the rating as it was: the next rating save builds on it.
+            _sync(card_id)["base"][criterion_id] = (result.version, base[1], text)
+        return result
+
+    return save
+
+
+def _overall_notes_saver(user_id: int, card_id: int) -> Callable[[str, str | None], SaveResult]:
+    def save(text: str, origin: str | None) -> SaveResult:
+        outcome = frame.service_call(_attempt, save_overall_notes_only, user_id, write=True, scorecard_id=card_id,
+                                     text=text, origin=origin)  # fmt: skip
+        result = _as_result(outcome)
+        base = _sync(card_id)["overall"]
+        if result.kind == "saved" and result.version is not None and base is not None:
+            _sync(card_id)["overall"] = (result.version, base[1], text)
+        return result
+
+    return save
+
+
+def _attempt(session: Session, fn: Callable[..., Any], user_id: int, /, **kwargs: Any) -> Attempt:
+    try:
+        return Attempt(value=fn(session, user_id, **kwargs))
+    except (TrackerError, OperationalError) as exc:
+        session.rollback()
+        return Attempt(error=exc)
 
 
 def flush_pending(user_id: int, card_id: int | None) -> None:
@@ -300,10 +386,12 @@ def scorecard_fragment(user_id: int, scorecard_id: int) -> None:
         _read_only(user_id, bundle)
 
 
-def _status_line(status: tuple[str, Any] | None) -> None:
+def _status_line(status: tuple[str, Any] | None, *, rating_only: bool = False) -> None:
+    """The rating's save status (the notes box shows its own, inside the box)."""
     _ = frame.translator()
     if status is None:
-        st.caption(_("Nothing saved yet"))
+        if not rating_only:
+            st.caption(_("Nothing saved yet"))
     elif status[0] == "saved":
         st.caption(":material/cloud_done: " + _("Saved at {time}", time=local_time(status[1])))
     elif status[0] == "conflict":
@@ -341,7 +429,7 @@ def _form(user_id: int, bundle: ScorecardBundle) -> None:
         card.rated / card.total if card.total else 0.0,
         text=_("{rated} of {total} criteria rated", rated=card.rated, total=card.total),
     )
-    st.caption(_("Every change is saved as a draft as soon as you make it (notes: when you leave the box)."))
+    st.caption(_("Every change is saved as a draft as soon as you make it (notes: while you type)."))
     scale_expander(rubric)
     options: list[Any] = [level.value for level in rubric.levels] + [NOT_ASSESSED]
     labels = {level.value: f"{level.value} · {frame.escape_markdown(level_label(level))}" for level in rubric.levels}
@@ -350,7 +438,7 @@ def _form(user_id: int, bundle: ScorecardBundle) -> None:
         criterion = criteria.get(score.criterion_id)
         if criterion is None:
             continue
-        _criterion_box(user_id, card.id, criterion, rubric, options, labels, sync["status"].get(criterion.id))
+        _criterion_box(user_id, card.id, criterion, score, rubric, options, labels, sync["status"].get(criterion.id))
     _overall_box(user_id, card)
     _submit_box(user_id, card)
 
@@ -359,6 +447,7 @@ def _criterion_box(
     user_id: int,
     card_id: int,
     criterion: CriterionPublic,
+    score: ScoreView,
     rubric: RubricView,
     options: list[Any],
     labels: dict[Any, str],
@@ -384,16 +473,19 @@ def _criterion_box(
             on_change=save_score,
             args=(user_id, card_id, criterion.id),
         )
-        notes_column.text_area(
-            _("Evidence notes for criterion {number}", number=criterion.number),
-            key=notes_key(card_id, criterion.id),
-            max_chars=MAX_NOTES,
-            height=300,
-            placeholder=_("What the candidate said or showed, in your own words."),
-            on_change=save_score,
-            args=(user_id, card_id, criterion.id),
-        )
-        _status_line(status)
+        with notes_column:
+            autosave_text(
+                key=notes_key(card_id, criterion.id),
+                label=_("Evidence notes for criterion {number}", number=criterion.number),
+                text=score.notes,
+                saved_at=score.updated_at if score.version else None,
+                save=_notes_saver(user_id, card_id, criterion.id),
+                max_chars=MAX_NOTES,
+                height=300,
+                placeholder=_("What the candidate said or showed, in your own words."),
+                time_format=local_time,
+            )
+        _status_line(status, rating_only=True)
 
 
 def _overall_box(user_id: int, card: ScorecardView) -> None:
@@ -410,15 +502,17 @@ def _overall_box(user_id: int, card: ScorecardView) -> None:
             on_change=save_overall,
             args=(user_id, card.id),
         )
-        st.text_area(
-            _("Overall notes"),
+        autosave_text(
             key=overall_key(card.id),
+            label=_("Overall notes"),
+            text=card.overall_notes,
+            saved_at=card.updated_at if card.overall_notes else None,
+            save=_overall_notes_saver(user_id, card.id),
             max_chars=MAX_NOTES,
             height=110,
-            on_change=save_overall,
-            args=(user_id, card.id),
+            time_format=local_time,
         )
-        _status_line(_sync(card.id)["overall_status"])
+        _status_line(_sync(card.id)["overall_status"], rating_only=True)
 
 
 def _submit_box(user_id: int, card: ScorecardView) -> None:

@@ -356,3 +356,23 @@ class AuditPersonalData(SQLModel, table=True):
     candidate_id: int = Field(sa_column=_fk("candidate.id", ondelete="CASCADE"))
     before_json: str | None = None
     after_json: str | None = None
+
+
+# A "stay signed in" session (issue #18): the cookie holds a random token, this row only its SHA-256.
+# ``handoff_hash`` is the one-use code the page hands to the cookie route, which swaps it for the token
+# (the token itself is never on the page, in a URL or in a log). ``role`` and ``password_stamp`` are the
+# account's at sign-in: a role or password change, like a deactivation, ends the session everywhere.
+class SignInSession(SQLModel, table=True):
+    __tablename__ = "sign_in_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("user.id", ondelete="CASCADE"))
+    token_hash: str | None = Field(default=None, unique=True, max_length=64)
+    handoff_hash: str | None = Field(default=None, unique=True, max_length=64)
+    handoff_expires_at: datetime | None = None
+    role: str = Field(max_length=20)  # a Role value; plain text so this table adds no database enum type
+    password_stamp: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = Field(default=None, max_length=40)

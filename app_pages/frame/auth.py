@@ -54,18 +54,32 @@ def session_timeout_minutes() -> float:
     return minutes if minutes > 0 else DEFAULT_TIMEOUT_MINUTES
 
 
-def sign_in_actor(actor: Actor, *, via: str = "password") -> None:
-    """Start the session for ``actor`` (after the accounts service accepted them)."""
+def sign_in_actor(actor: Actor, *, via: str = "password", remember: bool = True) -> None:
+    """Start the session for ``actor`` (after the accounts service accepted them).
+
+    A password sign-in is remembered by a session cookie (``session_cookie``, issue #18) unless
+    ``remember`` is False (the sign-in was itself restored from that cookie).
+    """
     for key in [k for k in st.session_state if k not in _KEPT_ON_SIGN_OUT]:
         del st.session_state[key]
     st.session_state[USER_ID_KEY] = actor.id
     st.session_state[VIA_KEY] = via
     st.session_state[LAST_SEEN_KEY] = time.time()
     st.session_state.pop(SSO_PAUSED_KEY, None)
+    if via == "password" and remember:
+        from app_pages.frame import session_cookie
+
+        session_cookie.remember(actor)
 
 
-def sign_out(message: str | None = None, *, kind: str = "info") -> None:
-    """Forget the user and every page's widget state; keep the language and a message to show."""
+def sign_out(message: str | None = None, *, kind: str = "info", reason: str = "sign_out") -> None:
+    """Forget the user and every page's widget state; keep the language and a message to show.
+
+    A remembered session (cookie) ends too, in every tab (``reason`` is kept with it).
+    """
+    from app_pages.frame import session_cookie
+
+    session_cookie.forget(reason)
     was_sso = st.session_state.get(VIA_KEY) == "sso"
     for key in [k for k in st.session_state if k not in _KEPT_ON_SIGN_OUT]:
         del st.session_state[key]
@@ -73,6 +87,7 @@ def sign_out(message: str | None = None, *, kind: str = "info") -> None:
         st.session_state[FLASH_KEY] = (kind, message)
     if was_sso:
         st.session_state[SSO_PAUSED_KEY] = True
+    session_cookie.after_sign_out()
 
 
 def signed_in_user_id() -> int | None:
@@ -126,6 +141,7 @@ def enforce_timeout(now: float | None = None) -> None:
             _("You were signed out after {minutes} minutes without activity. Sign in again to continue.",
               minutes=f"{minutes:g}"),
             kind="warning",
+            reason="idle",
         )
         return
     st.session_state[LAST_SEEN_KEY] = now
@@ -134,6 +150,10 @@ def enforce_timeout(now: float | None = None) -> None:
 def touch() -> None:
     """Count a fragment rerun as activity (fragment reruns do not run the frame)."""
     if signed_in_user_id() is not None:
+        from app_pages.frame import session_cookie
+
+        if not session_cookie.check_current():  # signed out elsewhere: show the sign-in form now
+            st.rerun(scope="app")
         st.session_state[LAST_SEEN_KEY] = time.time()
 
 

@@ -103,7 +103,7 @@ def app_server(browser_db: str) -> Iterator[AppServer]:
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     command = [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+        sys.executable, "-m", "streamlit", "run", "serve.py",
         "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
     ]  # fmt: skip
     with log_path.open("wb") as log:

@@ -35,8 +35,16 @@ def sign_in_at(page: Any, path: str, email: str, password: str, *, lang: str = "
     wait_for_app(page)
 
 
+def reload_still_signed_in(page: Any, *, lang: str = "en") -> None:
+    """A reload starts a new Streamlit session; the session cookie signs it in again (issue #18)."""
+    page.reload()
+    wait_for_app(page)
+    page.get_by_role("button", name=t("Sign out", lang), exact=True).wait_for()
+    assert page.get_by_role("button", name=t("Sign in", lang), exact=True).count() == 0
+
+
 def reload_and_sign_in(page: Any, email: str, password: str, *, lang: str = "en") -> None:
-    """A browser reload starts a new Streamlit session: sign in again; the URL keeps the page and candidate."""
+    """A reload in a browser without the session cookie (or after it ended): sign in again."""
     page.reload()
     page.get_by_role("textbox", name=t("E-mail", lang), exact=True).wait_for()
     fill(page, t("E-mail", lang), email)
@@ -130,9 +138,8 @@ def rate_and_note(page: Any, index: int, level_label: str, note: str, *, lang: s
     box = score_box(page, index)
     box.get_by_text(level_label, exact=True).click()
     box.get_by_text(_saved_pattern(lang)).wait_for()
-    notes = box.get_by_role("textbox")
-    notes.fill(note)
-    notes.press("Tab")  # a text area sends its value when it loses focus
+    notes = notes_box(page, index)
+    notes.fill(note)  # saved after a pause in typing (app_pages.frame.autosave), without leaving the box
     wait_until(lambda: saved(note), f"the note {note!r} to reach the database")
     wait_for_app(page)
 
@@ -141,7 +148,12 @@ def read_box(page: Any, index: int, level_labels: list[str]) -> tuple[str | None
     """(checked level label or None, notes) of criterion ``index`` as the browser shows them."""
     box = score_box(page, index)
     checked = [label for label in level_labels if box.get_by_role("radio", name=label, exact=True).is_checked()]
-    return (checked[0] if checked else None), box.get_by_role("textbox").input_value()
+    return (checked[0] if checked else None), notes_box(page, index).input_value()
+
+
+def notes_box(page: Any, index: int) -> Any:
+    """The evidence-notes text box of criterion ``index``: it lives in the autosave component's frame."""
+    return score_box(page, index).frame_locator("iframe").get_by_role("textbox")
 
 
 def level_labels(lang: str) -> list[str]:

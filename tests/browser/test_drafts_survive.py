@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from browser.conftest import ARTIFACTS, PROJECT_ROOT, AppServer, _stop, _wait_healthy, free_port
 from browser.helpers import open_page
-from browser.journey_helpers import level_labels, rate_and_note, read_box, reload_and_sign_in, sign_in_at
+from browser.journey_helpers import level_labels, rate_and_note, read_box, reload_still_signed_in, sign_in_at
 from factories import DEFAULT_PASSWORD, make_declaration, make_panel, make_posting, make_user
 from sqlmodel import select
 
@@ -46,7 +46,7 @@ class RestartableServer:
             "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         }
         command = [
-            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            sys.executable, "-m", "streamlit", "run", "serve.py",
             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(self.port),
         ]  # fmt: skip
         with log_path.open("wb") as log:
@@ -115,13 +115,13 @@ def test_half_filled_scorecard_survives_a_reload_and_a_server_restart(
         for index in (2, 3):
             assert read_box(page, index, labels) == (None, "")
 
-    reload_and_sign_in(page, email, DEFAULT_PASSWORD)
+    reload_still_signed_in(page)
     page.get_by_role("heading", name="Candidate 01 — Robin Restart").wait_for()
     expect_everything_back()
     shot(page, "02-after-reload")
 
     own_server.restart()
-    reload_and_sign_in(page, email, DEFAULT_PASSWORD)
+    reload_still_signed_in(page)
     page.get_by_role("heading", name="Candidate 01 — Robin Restart").wait_for()
     assert f"candidate={candidate_id}" in page.url
     expect_everything_back()

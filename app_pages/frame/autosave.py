@@ -1,0 +1,174 @@
+"""One text box for every note that must never be lost: saved while the person types (issue #18).
+
+Why a custom component (Streamlit components v1, a plain ``autosave_text/index.html``, no npm build):
+``st.text_area`` sends its value only when the box loses focus (or on Ctrl+Enter), so a note typed
+for minutes and left in the box was in the browser only. A component keeps the text in the browser
+while the person types and sends it after :data:`IDLE_MS` without typing and at least every
+:data:`MAX_WAIT_MS` while typing, on blur and when the tab is hidden. Each send is one rerun (of the
+page's fragment when the box sits in one), not one per keystroke; the component is not re-created
+by a rerun, so the caret, the scroll and the focus stay, and characters typed while a save travels
+stay in the box (they go with the next send).
+
+The protocol is stateless on the server so that a reconnect or a server restart loses nothing: each
+send carries the text, the ``origin`` text it was typed over (the last text the server confirmed) and
+a sequence number; the server saves when the database still holds ``origin`` and answers with the
+sequence it handled (``ack``). The box re-sends until acknowledged. When the database holds something
+else (another window saved meanwhile), nothing is written: the box keeps the person's text and shows
+the other text beside it with "Keep my text" / "Use the other text" — both texts stay on screen and
+nothing is overwritten silently.
+
+The caller gives a ``save`` function that talks to the tracker services (see :class:`SaveResult`);
+this module never touches the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from app_pages.frame.lang import current_lang, translator
+
+IDLE_MS = 1000  # a pause this long saves
+MAX_WAIT_MS = 5000  # while typing, at least this often
+RETRY_MS = 3000  # a send not acknowledged within this is sent again
+_STATE_PREFIX = "autosave__"
+
+_component = components.declare_component("autosave_text", path=str(Path(__file__).parent / "autosave_text"))
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a ``save(text, origin)`` call reports.
+
+    * ``saved``: the database now holds ``text`` (``saved_at`` = when);
+    * ``conflict``: the database held ``theirs`` instead of ``origin`` (saved elsewhere); nothing written;
+    * ``error``: refused or unreachable (``message`` says why, in the user's language); nothing written.
+    """
+
+    kind: str
+    saved_at: datetime | None = None
+    theirs: str | None = None
+    message: str = ""
+    version: int | None = None  # the row's new version, for the caller's own bookkeeping
+
+
+@dataclass
+class _Outcome:
+    session: str
+    seq: int
+    result: SaveResult
+    text: str
+
+
+def _pending(key: str) -> dict[str, Any] | None:
+    value = st.session_state.get(key)
+    if not isinstance(value, dict):
+        return None
+    if not isinstance(value.get("seq"), int) or not isinstance(value.get("text"), str):
+        return None
+    if not isinstance(value.get("session"), str):
+        return None
+    origin = value.get("origin")
+    if origin is not None and not isinstance(origin, str):
+        return None
+    return value
+
+
+def process(key: str, save: Callable[[str, str | None], SaveResult], max_chars: int) -> bool:
+    """Handle the box's latest send once (a rerun shows the same value again: the sequence guards it)."""
+    value = _pending(key)
+    if value is None:
+        return False
+    outcome: _Outcome | None = st.session_state.get(_STATE_PREFIX + key)
+    if outcome is not None and (outcome.session, outcome.seq) == (value["session"], value["seq"]):
+        return False
+    text = value["text"][:max_chars]
+    try:
+        result = save(text, value.get("origin"))
+    except Exception as exc:  # a save must never break the page; the box keeps the text and retries
+        import logging
+
+        logging.getLogger(__name__).exception("autosave failed")
+        _ = translator()
+        result = SaveResult("error", message=_("The database cannot be reached right now. Your text is still here; try again in a moment."))
+        del exc
+    st.session_state[_STATE_PREFIX + key] = _Outcome(value["session"], value["seq"], result, text)
+    return True
+
+
+def autosave_text(
+    *,
+    key: str,
+    label: str,
+    text: str,
+    saved_at: datetime | None,
+    save: Callable[[str, str | None], SaveResult],
+    max_chars: int,
+    height: int = 160,
+    help: str | None = None,
+    placeholder: str = "",
+    time_format: Callable[[datetime], str] = lambda moment: moment.strftime("%H:%M:%S"),
+) -> None:
+    """Draw the box for ``text`` (what the database holds) and save what the person types through ``save``.
+
+    ``save(text, origin)`` must write ``text`` only when the database still holds ``origin`` (the text
+    the person typed over; ``None`` = not known, e.g. the box's first send after a restart with no
+    origin), and report a :class:`SaveResult`.
+    """
+    _ = translator()
+    just_saved = process(key, save, max_chars)
+    outcome: _Outcome | None = st.session_state.get(_STATE_PREFIX + key)
+    status_kind = "saved" if saved_at is not None else "none"
+    status = _("Saved at {time}", time=time_format(saved_at)) if saved_at is not None else _("Nothing saved yet")
+    conflict: str | None = None
+    saved_text = text
+    if outcome is not None:
+        result = outcome.result
+        if result.kind == "saved":
+            status_kind = "saved"
+            moment = result.saved_at or saved_at
+            status = _("Saved at {time}", time=time_format(moment)) if moment is not None else status
+            saved_text = outcome.text
+            if just_saved:  # the caller read ``text`` before this save: the database holds ours now
+                text = outcome.text
+        elif result.kind == "conflict":
+            status_kind = "conflict"
+            conflict = result.theirs if result.theirs is not None else ""
+            status = _("Not saved: this text was changed in another window or device meanwhile.")
+        else:
+            status_kind = "error"
+            status = _("Not saved: {reason}", reason=result.message)
+    _component(
+        key=key,
+        default=None,
+        label=label,
+        help=help or "",
+        placeholder=placeholder,
+        text=text,
+        saved_text=saved_text,
+        max_chars=max_chars,
+        height=height,
+        lang=current_lang(),
+        status=status,
+        status_kind=status_kind,
+        conflict=conflict,
+        ack=outcome.seq if outcome is not None else 0,
+        ack_session=outcome.session if outcome is not None else None,
+        idle_ms=IDLE_MS,
+        max_wait_ms=MAX_WAIT_MS,
+        retry_ms=RETRY_MS,
+        words={
+            "unsaved": _("Unsaved changes: saving when you pause…"),
+            "saving": _("Saving…"),
+            "conflict": _("Changed in another window or device meanwhile. Its text is below; yours is still in the box."),
+            "keep": _("Keep my text"),
+            "take": _("Use the other text"),
+            "taken": _("The other text is in the box now."),
+        },
+    )
