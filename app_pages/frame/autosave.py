@@ -34,7 +34,7 @@ import streamlit.components.v1 as components
 
 from app_pages.frame.lang import current_lang, translator
 
-IDLE_MS = 1000  # a pause this long saves
+IDLE_MS = 800  # a pause this long saves ("about a second"; leaves room for the save itself)
 MAX_WAIT_MS = 5000  # while typing, at least this often
 RETRY_MS = 3000  # a send not acknowledged within this is sent again
 _STATE_PREFIX = "autosave__"
@@ -147,6 +147,7 @@ def autosave_text(
     _component(
         key=key,
         default=None,
+        box_id=key,
         label=label,
         help=help or "",
         placeholder=placeholder,
