@@ -58,7 +58,6 @@ def _snapshot(engine: Any, columns: dict[str, list[str]] | None = None) -> dict[
     """Every row of every table, as text; ``columns`` limits each table to the columns it had before."""
     columns = columns or _columns(engine)
     with engine.connect() as connection:
-        present = set(inspect(connection).get_table_names())
         return {
             table: sorted(
                 tuple(map(str, row))
