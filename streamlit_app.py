@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_pages import frame, sign_in
 from app_pages.frame import session_cookie
+from app_pages.frame.autosave import flush_all
 from app_pages.frame.lang import sync_lang_query_param
 from app_pages.frame.sidebar import show_sidebar
 from tracker.logs import configure_logging
@@ -35,6 +36,7 @@ if actor is None:
 elif actor.must_change_password:
     sign_in.show_password_change(actor)
 elif navigation.spec_for(page).allows(actor.role):
+    flush_all()  # a note box's last words, sent with the click that left its page (issue #18)
     page.run()
 else:
     frame.show_refusal(actor, navigation.spec_for(page))

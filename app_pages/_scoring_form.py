@@ -50,7 +50,7 @@ from app_pages._scoring_text import (
     split_choice,
 )
 from app_pages.frame.auth import FLASH_KEY, KEEP_DRAWING_KEY
-from app_pages.frame.autosave import SaveResult, autosave_text
+from app_pages.frame.autosave import SaveResult, autosave_text, flush_all
 from tracker.i18n import N_
 from tracker.models import Recommendation, ScorecardStatus, utcnow
 from tracker.services import rubrics, scoring
@@ -355,6 +355,7 @@ def _attempt(session: Session, fn: Callable[..., Any], user_id: int, /, **kwargs
 
 def flush_pending(user_id: int, card_id: int | None) -> None:
     """Save whatever the widgets hold that the database does not: run before any navigation."""
+    flush_all()  # notes boxes whose last send came with this click
     if card_id is None:
         return
     for criterion_id in list(_sync(card_id)["base"]):

@@ -131,3 +131,30 @@ def texts(at: AppTest) -> str:
 
 def assert_no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+# --- the autosaved text boxes (app_pages.frame.autosave; issue #18) -------------------------------------
+
+_box_seq = iter(range(1, 1_000_000))
+
+
+def autosave_boxes(at: AppTest) -> dict[str, dict[str, Any]]:
+    """Every autosaved text box on the page: its key → the arguments the page drew it with."""
+    import json
+
+    boxes: dict[str, dict[str, Any]] = {}
+    for element in at.get("component_instance"):
+        args = json.loads(element.proto.json_args or "{}")
+        if "box_id" in args:
+            boxes[args["box_id"]] = args
+    return boxes
+
+
+def type_into(at: AppTest, key: str, text: str, *, origin: str | None = None) -> AppTest:
+    """What the box sends after a pause in typing: the text, over the text it last knew to be saved."""
+    args = autosave_boxes(at)[key]
+    at.session_state[key] = {
+        "seq": next(_box_seq), "text": text, "origin": args["saved_text"] if origin is None else origin,
+        "session": "apptest", "action": "save",
+    }  # fmt: skip
+    return at.run()

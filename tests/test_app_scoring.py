@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 import pytest
-from app_helpers import assert_no_exception, click, new_app, set_language, switch_to, texts
+from app_helpers import assert_no_exception, autosave_boxes, click, new_app, set_language, switch_to, texts, type_into
 from factories import World, build_world, make_declaration, make_panel, make_scorecard, rubric_of
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -76,7 +76,11 @@ def rating_keys(at: AppTest) -> list[str]:
 
 
 def notes_keys(at: AppTest) -> list[str]:
-    return [t.key for t in at.text_area if t.key and t.key.startswith("score_notes_")]
+    return [key for key in autosave_boxes(at) if key.startswith("score_notes_")]
+
+
+def notes_text(at: AppTest, key: str) -> str:
+    return str(autosave_boxes(at)[key]["text"])
 
 
 def rate(at: AppTest, index: int, value: Any) -> AppTest:
@@ -84,7 +88,7 @@ def rate(at: AppTest, index: int, value: Any) -> AppTest:
 
 
 def note(at: AppTest, index: int, text: str) -> AppTest:
-    return at.text_area(key=notes_keys(at)[index]).input(text).run()
+    return type_into(at, notes_keys(at)[index], text)
 
 
 def fill_everything(at: AppTest, ratings: list[int]) -> AppTest:
@@ -213,7 +217,9 @@ def test_a_rating_and_a_note_are_saved_at_once(app_engine: Engine) -> None:
     note(at, 0, "Led the redesign of a benefits form; measured completion rates.")
     saved = scores_of(app_engine, card.id or 0)[1]
     assert (saved.rating, saved.notes) == (4, "Led the redesign of a benefits form; measured completion rates.")
-    assert any(c.value.endswith(f"Saved at {saved.updated_at.strftime('%H:%M:%S')}") for c in at.caption)
+    box = autosave_boxes(at)[notes_keys(at)[0]]
+    assert (box["status_kind"], box["status"]) == ("saved", f"Saved at {saved.updated_at.strftime('%H:%M:%S')}")
+    assert box["ack"] > 0 and box["saved_text"] == saved.notes, "the box is told which send reached the database"
     rate(at, 1, "na")
     second = scores_of(app_engine, card.id or 0)[2]
     assert (second.rating, second.not_assessed) == (None, True)
@@ -225,8 +231,8 @@ def test_overall_recommendation_and_notes_are_saved_at_once(app_engine: Engine) 
     at = scoring_app(world.chair.id or 0)
     key = next(s.key for s in at.selectbox if s.key and s.key.startswith("score_recommendation_"))
     at.selectbox(key=key).set_value(Recommendation.yes).run()
-    overall = next(t.key for t in at.text_area if t.key and t.key.startswith("score_overall_"))
-    at.text_area(key=overall).input("Clear, structured answers.").run()
+    overall = next(key for key in autosave_boxes(at) if key.startswith("score_overall_"))
+    type_into(at, overall, "Clear, structured answers.")
     card = card_of(app_engine, world.candidates[0].id or 0, world.chair.id or 0)
     assert card is not None and (card.recommendation, card.overall_notes) == (Recommendation.yes, "Clear, structured answers.")
 
@@ -245,7 +251,7 @@ def test_a_new_session_brings_back_every_rating_and_note(app_engine: Engine) -> 
     again = scoring_app(world.chair.id or 0, candidate_id=candidate.id)
     assert "Candidate 02" in texts(again)
     ratings = [again.radio(key=k).value for k in rating_keys(again)]
-    notes = [again.text_area(key=k).value for k in notes_keys(again)]
+    notes = [notes_text(again, k) for k in notes_keys(again)]
     assert ratings == [5, None, "na"]
     assert notes == ["Première note — with émoji 🙂 and <b>tags</b>", "Only a note here", ""]
 
@@ -258,25 +264,28 @@ def test_switching_pages_and_back_brings_back_the_values(app_engine: Engine) -> 
     note(at, 1, "Some evidence")
     key = notes_keys(at)[1]
     switch_to(at, "outstanding")
-    assert key not in at.session_state, "Streamlit forgets the widgets of a page it leaves"
     switch_to(at, "scoring")
     assert [at.radio(key=k).value for k in rating_keys(at)] == [None, 2, None]
-    assert at.text_area(key=notes_keys(at)[1]).value == "Some evidence"
+    assert notes_text(at, notes_keys(at)[1]) == "Some evidence"
+    assert key in notes_keys(at)
 
 
-@pytest.mark.parametrize("how", ["typed in the box", "set without an on_change event"])
-def test_next_candidate_keeps_a_note_typed_without_any_other_interaction(app_engine: Engine, how: str) -> None:
-    """Streamlit drops pending widget edits when a button reruns or switches pages: none may be lost."""
+@pytest.mark.parametrize("how", ["next candidate", "another page"])
+def test_a_note_sent_with_the_click_that_leaves_the_box_is_saved(app_engine: Engine, how: str) -> None:
+    """The box's last send arrives with the click on "Next candidate" (or a page link): that run never
+    draws the box, so the button's flush and the router save it."""
     world = build_world(app_engine)
     declared(app_engine, world, world.chair)
     at = scoring_app(world.chair.id or 0)
     card = card_of(app_engine, world.candidates[0].id or 0, world.chair.id or 0)
     key = notes_keys(at)[2]
-    if how == "typed in the box":
-        at.text_area(key=key).input("Typed, then straight to the next candidate")
-    else:
-        # Session-state writes fire no on_change callback: only the button's flush can save this one.
-        at.session_state[key] = "Typed, then straight to the next candidate"
+    args = autosave_boxes(at)[key]
+    at.session_state[key] = {"seq": 99, "text": "Typed, then straight to the next candidate",
+                             "origin": args["saved_text"], "session": "apptest", "action": "save"}  # fmt: skip
+    if how == "another page":
+        switch_to(at, "outstanding")
+        assert card is not None and scores_of(app_engine, card.id or 0)[3].notes == "Typed, then straight to the next candidate"
+        return
     click(at, "Next candidate")
     assert_no_exception(at)
     assert "Candidate 02" in at.subheader[0].value
@@ -295,10 +304,21 @@ def test_a_save_that_meets_a_newer_version_reloads_and_says_changed_elsewhere(ap
         scoring.save_draft_score(session, Actor.from_user(world.chair), scorecard_id=card.id or 0,
                                  criterion_id=criterion_id, rating=5, notes="From the laptop")  # fmt: skip
     note(at, 0, "From the tablet")
-    assert any("Changed elsewhere — reloaded" in w.value for w in at.warning)
-    assert at.radio(key=rating_keys(at)[0]).value == 5
-    assert at.text_area(key=notes_keys(at)[0]).value == "From the laptop"
+    # Notes: nothing overwritten; the box keeps "From the tablet" and is shown the other text beside it.
+    box = autosave_boxes(at)[notes_keys(at)[0]]
+    assert (box["status_kind"], box["conflict"]) == ("conflict", "From the laptop")
     assert scores_of(app_engine, card.id or 0)[1].notes == "From the laptop"
+    # "Keep my text": sent over the other text, it is saved (the rating the laptop chose stays).
+    type_into(at, notes_keys(at)[0], "From the tablet", origin="From the laptop")
+    assert (scores_of(app_engine, card.id or 0)[1].notes, scores_of(app_engine, card.id or 0)[1].rating) == ("From the tablet", 5)
+    assert autosave_boxes(at)[notes_keys(at)[0]]["conflict"] is None
+    # Ratings: a click that meets a newer version is refused, reloaded and marked.
+    with write_session(app_engine) as session:
+        scoring.save_draft_score(session, Actor.from_user(world.chair), scorecard_id=card.id or 0,
+                                 criterion_id=criterion_id, rating=2, notes="From the tablet")  # fmt: skip
+    rate(at, 0, 4)
+    assert any("Changed elsewhere — reloaded" in w.value for w in at.warning)
+    assert at.radio(key=rating_keys(at)[0]).value == 2
 
 
 def test_criteria_follow_the_language_and_a_fallback_is_marked(app_engine: Engine) -> None:
@@ -330,7 +350,9 @@ def test_a_note_typed_then_a_language_switch_in_the_same_click_keeps_the_rating(
     declared(app_engine, world, world.chair)
     at = scoring_app(world.chair.id or 0)
     rate(at, 0, 4)
-    at.text_area(key=notes_keys(at)[0]).input("Typed just before switching to French")
+    args = autosave_boxes(at)[notes_keys(at)[0]]
+    at.session_state[notes_keys(at)[0]] = {"seq": 7, "text": "Typed just before switching to French",
+                                           "origin": args["saved_text"], "session": "apptest", "action": "save"}  # fmt: skip
     set_language(at, "fr")
     assert_no_exception(at)
     card = card_of(app_engine, world.candidates[0].id or 0, world.chair.id or 0)

@@ -38,6 +38,7 @@ IDLE_MS = 800  # a pause this long saves ("about a second"; leaves room for the 
 MAX_WAIT_MS = 5000  # while typing, at least this often
 RETRY_MS = 3000  # a send not acknowledged within this is sent again
 _STATE_PREFIX = "autosave__"
+_SAVERS_KEY = "autosave__savers"  # key → (save, max_chars) of every box drawn in this session
 
 _component = components.declare_component("autosave_text", path=str(Path(__file__).parent / "autosave_text"))
 
@@ -102,6 +103,15 @@ def process(key: str, save: Callable[[str, str | None], SaveResult], max_chars: 
     return True
 
 
+def flush_all() -> None:
+    """Save what any box sent that is not handled yet: the router runs this before every page, and
+    navigation buttons in their callbacks, because a run that shows another page (or another
+    candidate) never draws the box whose last send came with that very click."""
+    savers: dict[str, tuple[Callable[[str, str | None], SaveResult], int]] = st.session_state.get(_SAVERS_KEY, {})
+    for key, (save, max_chars) in list(savers.items()):
+        process(key, save, max_chars)
+
+
 def autosave_text(
     *,
     key: str,
@@ -122,6 +132,7 @@ def autosave_text(
     origin), and report a :class:`SaveResult`.
     """
     _ = translator()
+    st.session_state.setdefault(_SAVERS_KEY, {})[key] = (save, max_chars)
     just_saved = process(key, save, max_chars)
     outcome: _Outcome | None = st.session_state.get(_STATE_PREFIX + key)
     status_kind = "saved" if saved_at is not None else "none"
