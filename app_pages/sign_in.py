@@ -22,6 +22,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from app_pages import frame
+from app_pages.frame import session_cookie
 from app_pages.frame.auth import FLASH_KEY, SSO_PAUSED_KEY
 from tracker.services import accounts
 from tracker.services.actor import Actor
@@ -183,5 +184,6 @@ def show_password_change(actor: Actor) -> None:
         st.error(_("The two new passwords differ; type the same new password twice."))
         return
     if frame.service_call(_change_own_password, actor, current_password=current, password=new, write=True):
+        session_cookie.renew(actor)  # other browsers are signed out; this one stays (issue #18)
         st.session_state[FLASH_KEY] = ("success", _("Your password is changed."))
         st.rerun()

@@ -93,6 +93,13 @@ def forget(reason: str) -> None:
         log.exception("could not end the remembered session")
 
 
+def renew(actor: Actor) -> None:
+    """After changing one's own password: every other session ends, this tab carries on with a new one."""
+    if isinstance(st.session_state.get(SESSION_ID_KEY), int):
+        forget("password_changed")
+        remember(actor)
+
+
 def after_sign_out() -> None:
     """Called once the session state is cleared: the next run asks the browser to drop the cookie."""
     st.session_state[CLEAR_KEY] = True
