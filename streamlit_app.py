@@ -10,7 +10,7 @@ share in ``app_pages/frame/``.
 import streamlit as st
 
 from app_pages import frame, sign_in
-from app_pages.frame import session_cookie
+from app_pages.frame import focus, session_cookie
 from app_pages.frame.autosave import flush_all
 from app_pages.frame.lang import sync_lang_query_param
 from app_pages.frame.sidebar import show_sidebar
@@ -37,6 +37,7 @@ elif actor.must_change_password:
     sign_in.show_password_change(actor)
 elif navigation.spec_for(page).allows(actor.role):
     flush_all()  # a note box's last words, sent with the click that left its page (issue #18)
+    focus.apply(page.url_path)  # focus: the page's h1 after navigation, or the control a page asked for
     page.run()
 else:
     frame.show_refusal(actor, navigation.spec_for(page))

@@ -49,6 +49,7 @@ from app_pages._scoring_text import (
     show_criterion_text,
     split_choice,
 )
+from app_pages.frame import focus
 from app_pages.frame.auth import FLASH_KEY, KEEP_DRAWING_KEY
 from app_pages.frame.autosave import SaveResult, autosave_text, flush_all
 from tracker.i18n import N_
@@ -551,6 +552,7 @@ def _submit_box(user_id: int, card: ScorecardView) -> None:
         "success",
         _("Scorecard for {label} submitted. It is now read-only.", label=frame.escape_markdown(card.candidate_label)),
     )
+    focus.focus_next(focus.BUTTON, _("Next candidate"))
     st.rerun()
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages import frame
 from app_pages._scoring_form import flush_pending, scorecard_fragment
 from app_pages._scoring_text import posting_title
+from app_pages.frame import focus
 from app_pages.frame.auth import FLASH_KEY
 from tracker.i18n import N_
 from tracker.models import Lang, Role, ScorecardStatus
@@ -74,6 +75,17 @@ def initial_pick(queue: list[QueueItem]) -> int:
     if wanted.isdigit() and int(wanted) in ids:
         return int(wanted)
     return next((item.candidate_id for item in queue if needs_work(item)), queue[0].candidate_id)
+
+
+def next_to_score(queue: list[QueueItem], current: int) -> int | None:
+    """The next candidate after ``current`` (wrapping round) that the member can still score: not one
+    with a declared conflict of interest, nor one whose scorecard is submitted. None when none is left."""
+    ids = [item.candidate_id for item in queue]
+    position = ids.index(current)
+    for item in queue[position + 1 :] + queue[:position]:
+        if needs_work(item):
+            return item.candidate_id
+    return None
 
 
 def go_next(user_id: int, card_id: int | None, next_id: int) -> None:
@@ -149,10 +161,12 @@ def declaration_form(item: QueueItem) -> None:
         return
     if conflict:
         message = _("Conflict of interest declared: you are off the panel for {label}.", label=label)
+        focus.focus_next(focus.BUTTON, _("Next candidate"))
     else:
         if frame.service_call(scoring.open_scorecard, actor, candidate_id=item.candidate_id, write=True) is None:
             return
         message = _("Declaration saved. You can score {label} now.", label=label)
+        focus.focus_next(focus.FIRST_RATING)
     st.session_state[FLASH_KEY] = ("success", message)
     st.rerun()
 
@@ -211,8 +225,7 @@ else:
     if card_id is not None:
         scorecard_fragment(actor.id, card_id)
 
-position = order.index(current)
-next_id = order[position + 1] if position + 1 < len(order) else None
+next_id = next_to_score(queue, current)
 st.button(
     _("Next candidate"),
     key=NEXT_KEY,

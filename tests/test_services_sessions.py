@@ -70,7 +70,9 @@ def test_a_hand_off_code_works_once_and_only_briefly(engine: Any) -> None:
     with write_session(engine) as session:
         late = sessions.start_session(session, actor, now=now)
     with pytest.raises(AuthenticationError), write_session(engine) as session:
-        sessions.redeem_handoff(session, code=late.handoff_code, now=now + sessions.HANDOFF_LIFETIME + timedelta(seconds=1))
+        sessions.redeem_handoff(
+            session, code=late.handoff_code, now=now + sessions.HANDOFF_LIFETIME + timedelta(seconds=1)
+        )
 
 
 @pytest.mark.parametrize("token", ["", "forged-token", "x" * 500, "\x00abc", "ünïcode"])
@@ -121,7 +123,9 @@ def test_sign_out_ends_it_everywhere_and_is_audited(engine: Any) -> None:
     with pytest.raises(AuthenticationError):
         _resume(engine, token)
     with read_session(engine) as session:
-        signed_out = [e.entity_id for e in session.exec(select(AuditEvent).where(AuditEvent.action == "account.sign_out"))]
+        signed_out = [
+            e.entity_id for e in session.exec(select(AuditEvent).where(AuditEvent.action == "account.sign_out"))
+        ]
     assert signed_out == [actor.id]
 
 

@@ -97,7 +97,10 @@ def process(key: str, save: Callable[[str, str | None], SaveResult], max_chars: 
 
         logging.getLogger(__name__).exception("autosave failed")
         _ = translator()
-        result = SaveResult("error", message=_("The database cannot be reached right now. Your text is still here; try again in a moment."))
+        result = SaveResult(
+            "error",
+            message=_("The database cannot be reached right now. Your text is still here; try again in a moment."),
+        )
         del exc
     st.session_state[_STATE_PREFIX + key] = _Outcome(value["session"], value["seq"], result, text)
     return True
@@ -178,7 +181,9 @@ def autosave_text(
         words={
             "unsaved": _("Unsaved changes: saving when you pause…"),
             "saving": _("Saving…"),
-            "conflict": _("Changed in another window or device meanwhile. Its text is below; yours is still in the box."),
+            "conflict": _(
+                "Changed in another window or device meanwhile. Its text is below; yours is still in the box."
+            ),
             "keep": _("Keep my text"),
             "take": _("Use the other text"),
             "taken": _("The other text is in the box now."),

@@ -132,7 +132,10 @@ def restore_or_check() -> None:
     except sessions.SessionEnded as ended:
         st.session_state[CLEAR_KEY] = True
         if ended.reason == "idle":
-            st.session_state[FLASH_KEY] = ("warning", _("You were signed out after a while without activity. Sign in again to continue."))
+            st.session_state[FLASH_KEY] = (
+                "warning",
+                _("You were signed out after a while without activity. Sign in again to continue."),
+            )
         return
     except AuthenticationError:  # unknown, forged or malformed: the sign-in form, and drop the cookie
         st.session_state[CLEAR_KEY] = True

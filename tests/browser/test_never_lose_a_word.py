@@ -170,3 +170,41 @@ def test_a_session_cookie_signs_in_only_while_its_token_is_valid(
             # The browser is told to drop the useless cookie.
             wait_until(lambda: not [c for c in page.context.cookies() if c["name"] == "tracker_session"],
                        "the cookie to be cleared", 15)  # fmt: skip
+
+
+def _focused(page: Any) -> str:
+    return str(
+        page.evaluate(
+            "() => { const e = document.activeElement; return e.tagName + '|' + (e.type || '') + '|' + e.innerText; }"
+        )
+    )
+
+
+def test_focus_moves_to_the_next_control_after_a_declaration_and_a_submit_and_to_h1_after_navigation(
+    browser: Any, app_server: AppServer, seed: Callable[..., Any]
+) -> None:
+    def setup(session: Any) -> tuple[str, int]:
+        manager = make_user(session, role=Role.manager)
+        interviewer = make_user(session, role=Role.interviewer)
+        posting = make_posting(session, owner=manager, criteria=2)
+        first = make_candidate(session, posting=posting, name="Kim Focus")
+        make_candidate(session, posting=posting, name="Lee Focus")
+        make_panel(session, posting=posting, members=[interviewer])
+        return interviewer.email, first.id or 0
+
+    email, candidate_id = seed(setup)
+    labels = level_labels("en")
+    with open_page(browser, app_server.url) as page:
+        sign_in_at(page, f"/scoring?candidate={candidate_id}", email, DEFAULT_PASSWORD)
+        page.get_by_text(t("I have no conflict of interest with this candidate", "en"), exact=True).click()
+        page.get_by_role("button", name=t("Save my declaration", "en"), exact=True).click()
+        wait_until(lambda: _focused(page).startswith("INPUT|radio"), "the focus on the first rating", 20)
+        for index in (0, 1):
+            score_box(page, index).get_by_text(labels[3], exact=True).click()
+            wait_for_app(page)
+        wait_until(lambda: seed(lambda s: len([x for x in s.exec(select(Score)).all() if x.rating == 4])) >= 2,
+                   "both ratings saved", 20)  # fmt: skip
+        page.get_by_role("button", name=t("Submit scorecard", "en"), exact=True).click()
+        wait_until(lambda: t("Next candidate", "en") in _focused(page), "the focus on “Next candidate”", 20)
+        page.get_by_role("link", name=t("Outstanding work", "en")).first.click()
+        wait_until(lambda: _focused(page).startswith("H1"), "the focus on the new page's heading", 20)

@@ -200,7 +200,11 @@ def touch_session(session: Session, *, session_id: int, now: datetime | None = N
 
 
 def end_session(
-    session: Session, *, session_id: int, reason: str = "sign_out", actor: Actor | None = None,
+    session: Session,
+    *,
+    session_id: int,
+    reason: str = "sign_out",
+    actor: Actor | None = None,
     now: datetime | None = None,
 ) -> None:
     """End one session (sign-out, idle timeout seen by the page, …) and audit the sign-out."""
