@@ -148,7 +148,7 @@ def _check_throttle(session: Session, now: datetime) -> None:
         .limit(THROTTLE_FAILED_LOGINS)
     ).all()
     if len(failures) >= THROTTLE_FAILED_LOGINS:
-        oldest = _aware(failures[-1]) or now
+        oldest = failures[-1]
         wait = max(1, int(((oldest + THROTTLE_WINDOW) - now).total_seconds() // 60) + 1)
         raise AuthenticationError(_THROTTLED, minutes=wait)
 

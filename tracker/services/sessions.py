@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -62,11 +62,6 @@ def password_stamp(user: User) -> str:
     return hashlib.sha256((user.password_hash or "").encode("utf-8")).hexdigest()
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands datetimes back naive; they were stored as UTC.
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def start_session(
     session: Session, actor: Actor, *, now: datetime | None = None, lifetime: timedelta = SESSION_LIFETIME
 ) -> StartedSession:
@@ -103,7 +98,7 @@ def redeem_handoff(session: Session, *, code: str, now: datetime | None = None) 
     ).first()
     if row is None or row.revoked_at is not None or row.token_hash is not None:
         raise AuthenticationError(_ENDED)
-    expires = _aware(row.handoff_expires_at)
+    expires = row.handoff_expires_at
     if expires is None or expires < now:
         raise AuthenticationError(_ENDED)
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -124,10 +119,10 @@ def _end(session: Session, row: SignInSession, reason: str, now: datetime) -> No
 def _why_ended(row: SignInSession, user: User | None, idle: timedelta, now: datetime) -> str | None:
     if row.revoked_at is not None:
         return row.revoked_reason or "revoked"
-    expires = _aware(row.expires_at)
+    expires = row.expires_at
     if expires is None or expires <= now:
         return "expired"
-    last = _aware(row.last_used_at)
+    last = row.last_used_at
     if last is None or now - last > idle:
         return "idle"
     if user is None or not user.active:
@@ -147,7 +142,7 @@ def _check(session: Session, row: SignInSession | None, idle: timedelta, now: da
     if reason is not None:
         raise SessionEnded(row.id or 0, reason)
     assert user is not None
-    last = _aware(row.last_used_at) or now
+    last = row.last_used_at or now
     return ResumedSession(session_id=row.id or 0, actor=Actor.from_user(user), touch_due=now - last >= TOUCH_EVERY)
 
 

@@ -1,7 +1,7 @@
 """sign-in sessions ("stay signed in", issue #18)
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 Create Date: 2026-12-07 12:54:09.529915
 
 One row per signed-in browser: the SHA-256 of its cookie's token (never the token), the one-use
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0006'
-down_revision: str | None = '0001'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
