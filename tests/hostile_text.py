@@ -1,5 +1,5 @@
 """The hostile-text sweep's payload and its seeding (issue #17, item 1), shared by the AppTest sweep
-(tests/test_hostile_text_sweep.py) and the Chromium sweep (tests/browser/test_hostile_text_sweep.py).
+(tests/test_hostile_text_sweep.py) and the Chromium sweep (tests/browser/test_hostile_text_browser.py).
 
 One payload carries every kind of syntax a Streamlit element might interpret: a Markdown image and a
 link pointing at the payload's host, a bare URL and ``www.`` (literal autolinks), an e-mail-like
