@@ -13,8 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 _FOCUSED = """() => {
-  const el = document.activeElement;
+  let el = document.activeElement;
+  let offset = 0;
+  // A component's box (the autosaved notes, #18) is a same-origin iframe: focus is on the element inside.
+  while (el && el.tagName === 'IFRAME') {
+    let inner = null;
+    try { inner = el.contentDocument && el.contentDocument.activeElement; } catch (e) { inner = null; }
+    if (!inner || inner === el.contentDocument.body) break;
+    offset += el.getBoundingClientRect().top;
+    el = inner;
+  }
   if (!el || el === document.body || el === document.documentElement) return null;
+  const getComputedStyle = (node) => node.ownerDocument.defaultView.getComputedStyle(node);
   const labelText = (node) => (node && (node.innerText || node.textContent) || '').trim().replace(/\\s+/g, ' ');
   let name = el.getAttribute('aria-label') || '';
   if (!name && el.labels && el.labels.length) name = labelText(el.labels[0]);
@@ -34,7 +44,7 @@ _FOCUSED = """() => {
   return {
     tag: el.tagName.toLowerCase(), role: el.getAttribute('role') || '', type: el.getAttribute('type') || '',
     name: name.slice(0, 200), checked: !!el.checked || el.getAttribute('aria-checked') === 'true',
-    visible: ringOf(shownBy), top: Math.round(rect.top + window.scrollY),
+    visible: ringOf(shownBy), top: Math.round(rect.top + offset + window.scrollY),
   };
 }"""
 
