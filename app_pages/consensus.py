@@ -205,6 +205,7 @@ def consensus_form(board: ConsensusBoard, row: ConsensusRow, levels: list[LevelP
             )
         rated = sum(1 for r in row.ratings if r.rating is not None)
         if rated < row.criterion.min_raters:
+            # markdown-safe: a catalog sentence with two counts
             st.text_input(
                 _("Reason for agreeing with {n} of the {min_raters} ratings needed", n=rated, min_raters=row.criterion.min_raters),
                 value=existing.below_min_reason if existing else "",

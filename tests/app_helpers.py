@@ -158,3 +158,12 @@ def type_into(at: AppTest, key: str, text: str, *, origin: str | None = None) ->
         "session": "apptest", "action": "save",
     }  # fmt: skip
     return at.run()
+
+
+def page_html(at: AppTest) -> list[Any]:
+    """The page's own ``st.html`` elements, without the frame's fixed scripts.
+
+    The frame (a11y roles and lang, focus, the session cookie) is the only caller of ``st.html`` with
+    ``unsafe_allow_javascript``; what a page draws from data never allows JavaScript.
+    """
+    return [element for element in at.get("html") if not element.proto.unsafe_allow_javascript]

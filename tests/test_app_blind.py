@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from app_helpers import assert_no_exception, new_app, switch_to, texts
+from app_helpers import assert_no_exception, autosave_boxes, new_app, switch_to, texts
 from blind_scenario import Scenario, build_scenario
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -29,6 +29,7 @@ def everything(at: AppTest) -> str:
     parts = [texts(at)]
     parts += [df.value.to_csv() for df in at.dataframe]
     parts += [str(w.value) for w in [*at.text_area, *at.text_input]]
+    parts += [str(box.get("text", "")) for box in autosave_boxes(at).values()]  # the autosaved notes (#18)
     for kind in ("html", "arrow_vega_lite_chart", "vega_lite_chart", "expander", "markdown", "text", "code", "json"):
         try:
             parts += [str(getattr(e, "proto", e)) for e in at.get(kind)]

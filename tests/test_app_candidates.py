@@ -4,7 +4,7 @@ preview and row-level errors, the panel and its chair, decisions."""
 from __future__ import annotations
 
 import pytest
-from app_helpers import assert_no_exception, click, signed_in, texts
+from app_helpers import assert_no_exception, click, page_html, signed_in, texts
 from factories import World, build_world, make_declaration, make_scorecard, make_user
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -238,7 +238,7 @@ def test_candidate_names_are_shown_as_typed(app_engine: Engine, world: World) ->
     at = signed_in(world.manager.id, page="candidates")
     assert_no_exception(at)
     assert "<b>Bold</b> **Star** :red[Alert]" in list(table_with(at, "Language of assessment")["Name"])
-    assert not at.get("html")
+    assert not page_html(at)
 
 
 def test_candidates_page_speaks_french(world: World) -> None:

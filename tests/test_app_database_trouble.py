@@ -15,7 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from app_helpers import assert_no_exception, click, new_app, sign_in_with_form, switch_to, texts
+from app_helpers import (
+    assert_no_exception,
+    autosave_boxes,
+    click,
+    new_app,
+    sign_in_with_form,
+    switch_to,
+    texts,
+    type_into,
+)
 from factories import build_world, make_declaration, rubric_of
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import select
@@ -66,16 +75,16 @@ def test_the_scoring_form_stays_drawn_with_its_text_when_the_database_is_locked(
     with write_session(app_engine) as s:
         make_declaration(s, candidate=world.candidates[0], user=world.chair)
     at = scoring_app(world.chair.id or 0)
-    keys = [t.key for t in at.text_area if t.key and t.key.startswith("score_notes_")]
-    at.text_area(key=keys[0]).input("Saved before the lock").run()
+    keys = sorted(key for key in autosave_boxes(at) if key.startswith("score_notes_"))
+    at = type_into(at, keys[0], "Saved before the lock")
     typed = "Described a migration of a benefits form, with the numbers, while the database was locked."
     with database_locked(app_db):
-        at.text_area(key=keys[1]).input(typed).run()
+        at = type_into(at, keys[1], typed)
         assert_no_exception(at)
-        assert at.text_area(key=keys[1]).value == typed, "the form must stay drawn with the text typed"
+        assert keys[1] in autosave_boxes(at), "the form must stay drawn with its notes box"
         assert UNREACHABLE in texts(at) or "cannot be reached" in texts(at)
-    # The lock is gone: the next change saves both, nothing was lost.
-    at.text_area(key=keys[1]).input(typed + " Done.").run()
+    # The lock is gone: the box sends again (it kept the text) and nothing was lost.
+    at = type_into(at, keys[1], typed + " Done.", origin="")
     assert_no_exception(at)
     with read_session(app_engine) as s:
         notes = sorted(n for n in s.exec(select(Score.notes)).all())

@@ -308,7 +308,7 @@ def test_single_sign_on_identity_without_an_account_is_refused(app_db: str) -> N
     at.user = sso_claims("stranger-sub", "stranger@elsewhere.example")
     at.run()
     assert USER_ID_KEY not in at.session_state
-    assert "No active tracker account uses the e\\-mail stranger@elsewhere\\.example" in at.error[0].value.replace("\u2060", "")
+    assert "No active tracker account uses the e\\-mail \\'stranger@elsewhere\\.example\\'" in at.error[0].value.replace("\u2060", "")
     assert any(b.label == "Sign out of single sign-on" for b in at.button)
 
 

@@ -23,7 +23,7 @@ def home(user: User, lang: str = "en") -> AppTest:
 
 
 def link_labels(at: AppTest) -> list[str]:
-    return [link.proto.label for link in at.get("page_link")]
+    return [link.proto.label for link in at.main.get("page_link")]  # not the sidebar menu
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from app_helpers import assert_no_exception, click, signed_in, texts
+from app_helpers import assert_no_exception, click, page_html, signed_in, texts
 from factories import World, build_world
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -242,13 +242,13 @@ def test_the_source_posting_is_shown_without_running_its_html(app_engine: Engine
     posting_id = import_sectioned(app_engine, world)
     at = signed_in(world.manager.id, page="rubric")
     at.selectbox(key="rubric_posting").set_value(posting_id).run()
-    [rendered] = [h.proto.body for h in at.get("html")]
+    [rendered] = [h.proto.body for h in page_html(at)]
     assert "&lt;script&gt;alert(" in rendered
     assert "<script" not in rendered
     assert "translationKey" not in rendered  # the front matter is not part of the rendered posting
     assert "We will assess you on:" in rendered
     at.toggle(key="rubric_source_raw").set_value(True).run()
-    assert not at.get("html")
+    assert not page_html(at)
     assert at.code[0].value == SECTIONED_EN.decode().rstrip("\n")
 
 

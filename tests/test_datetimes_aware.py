@@ -18,7 +18,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from tracker.db import read_session, write_session
 from tracker.models import Candidate, Decision, DecisionOutcome, PostingSource, ScorecardStatus, User
-from tracker.services import accounts
+from tracker.services import accounts, sessions
 from tracker.services.audit import record_event
 
 EASTERN = timezone(timedelta(hours=-5))
@@ -63,6 +63,8 @@ def fill_every_table(engine: Any) -> None:
     claims = {"iss": issuer, "sub": "c-1", "email": world.chair.email, "email_verified": True}
     with write_session(engine) as s:
         accounts.actor_for_sso(s, claims=claims, issuers=[issuer])
+    with write_session(engine) as s:  # a stay-signed-in session (#18)
+        sessions.start_session(s, world.actor("chair"))
 
 
 def test_every_datetime_column_reads_back_aware_utc(engine: Any) -> None:

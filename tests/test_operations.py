@@ -105,7 +105,8 @@ def test_backup_while_the_app_holds_the_database_open_then_restore_gives_every_r
         if journal == "wal":
             assert Path(f"{path}-wal").stat().st_size > 0, "the last writes are still in the WAL file"
         before = every_row(url)
-        assert all(before[t] for t in SQLModel.metadata.tables), "every table has rows"
+        # Sign-in sessions and single-sign-on links come from browsers and a provider, not from the demo.
+        assert all(before[t] for t in set(SQLModel.metadata.tables) - {"sign_in_session", "user_identity"}), "every table has rows"
         backup = tmp_path / "backups" / "nightly.sqlite3"
         result = tracker_cli("db", "backup", str(backup), url=url, journal=journal)
         assert result.returncode == 0 and "integrity ok" in result.stdout, result.stdout + result.stderr

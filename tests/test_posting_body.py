@@ -7,7 +7,7 @@ view used to show its YAML as body text because it had a splitter of its own.
 from __future__ import annotations
 
 import pytest
-from app_helpers import signed_in
+from app_helpers import page_html, signed_in
 from factories import World, build_world
 from sqlalchemy.engine import Engine
 
@@ -67,6 +67,6 @@ def test_the_rubric_page_shows_no_yaml_for_postings_the_parser_accepts(
     assert item.action == "created", item
     at = signed_in(world.manager.id, page="rubric")
     at.selectbox(key="rubric_posting").set_value(item.posting_id).run()
-    [rendered] = [h.proto.body for h in at.get("html")]
+    [rendered] = [h.proto.body for h in page_html(at)]
     assert "translationKey" not in rendered and "Content Designer" not in rendered
     assert "We will assess you on:" in rendered

@@ -200,8 +200,9 @@ def _write_cell(sheet: Any, row: int, col: int, value: Any, formats: _Formats) -
     if kind is str:
         # XML 1.0 cannot hold most control characters (found by the hostile-text sweep, #17): shown as
         # U+FFFD, as on the dashboard.
+        formula = looks_like_formula(value)  # before the control characters are replaced: "\x1b=" is one
         value = _XML_ILLEGAL.sub("\ufffd", value)
-        if looks_like_formula(value):
+        if formula:
             sheet.write_string(row, col, value, formats.quoted)
         elif value:
             sheet.write_string(row, col, value)

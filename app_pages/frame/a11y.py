@@ -113,6 +113,7 @@ def show_menu(navigation: Navigation) -> list[str]:
             pages = [page for page in navigation.sections[section] if page.visibility == "visible"]
             if not pages:
                 continue
+            # markdown-safe: section names are catalog titles
             st.markdown(f"**{section}**")
             with st.container(key=MENU_SECTION_KEY.format(index=index), gap="small"):
                 for page in pages:

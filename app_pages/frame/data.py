@@ -81,6 +81,7 @@ def service_call(
         if text is None:
             raise
         log.exception("database error in %s", getattr(fn, "__qualname__", fn))
+        # markdown-safe: database_error_text gives a catalog sentence
         st.error(text)
         return None
     for cached in clears:

@@ -147,7 +147,7 @@ def run_journey(browsers: Browsers, seed: Any, shot: Any, journey: Journey) -> N
     for number, name in ((1, f"Jordan Applicant {lang}"), (2, f"Kim Applicant {lang}")):
         if number > 1:
             add = page.get_by_text(t("Add a candidate", lang), exact=True)
-            wait_until(lambda: add.count() == 1, "the tabs redrawn once")  # a rerun briefly shows two sets
+            wait_until(lambda add=add: add.count() == 1, "the tabs redrawn once")  # a rerun briefly shows two sets
             add.click()
         page.locator(".st-key-candidates_add_name input").fill(name)
         page.locator(".st-key-candidates_add_email input").fill(f"applicant{number}.{lang}@mail.example")
