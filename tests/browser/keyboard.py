@@ -135,3 +135,17 @@ def choose_option(kb: Keyboard, option: str, *, limit: int = 30) -> None:
             kb.page.wait_for_function(f"() => ({_SHOWN_VALUE})() === {option!r}")
             return
     raise AssertionError(f"option {option!r} never highlighted; highlighted in turn: {seen}")
+
+
+_FRAMED_BOX = """(label) => [...document.querySelectorAll('iframe')].some(frame => {
+  let doc = null;
+  try { doc = frame.contentDocument; } catch (e) { return false; }
+  const box = doc && doc.querySelector('textarea');
+  return !!box && !box.disabled && box.labels.length > 0 && box.labels[0].textContent.trim() === label;
+})"""
+
+
+def wait_for_framed_box(page: Any, label: str) -> None:
+    """Wait until an autosaved notes box (a component frame, drawn after the page's run) shows ``label``:
+    a Tab pressed before it is drawn passes it."""
+    page.wait_for_function(_FRAMED_BOX, arg=label)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from browser.helpers import wait_for_app
 from browser.journey_helpers import wait_until
-from browser.keyboard import Keyboard, choose_option, focused, named
+from browser.keyboard import Keyboard, choose_option, focused, named, wait_for_framed_box
 from factories import (
     DEFAULT_PASSWORD,
     criteria_of,
@@ -95,6 +95,8 @@ def test_an_interviewer_declares_rates_writes_notes_and_submits_with_the_keyboar
         kb.press("Enter")
         page.locator('[class*="st-key-score_box_"]').nth(CRITERIA - 1).wait_for()
         wait_for_app(page)
+        for number in range(1, CRITERIA + 1):  # the notes boxes are frames, drawn after the run ends
+            wait_for_framed_box(page, t("Evidence notes for criterion {number}", "en", number=number))
 
         # Each criterion: Tab into its rating (the first level), arrows to choose, Tab to its notes, type, Tab out.
         def saved(number: int, note: str) -> bool:
@@ -135,8 +137,8 @@ def test_an_interviewer_declares_rates_writes_notes_and_submits_with_the_keyboar
 
         kb.tab_to(named(t("Submit scorecard", "en"), tag="button", exact=False), "the submit button")
         kb.press("Enter")
-        page.get_by_text(
-            t("Scorecard for {label} submitted. It is now read-only.", "en", label="Candidate 01")
+        page.get_by_role("status").filter(
+            has_text=t("Scorecard for {label} submitted. It is now read-only.", "en", label="Candidate 01")
         ).wait_for()
         page.get_by_role("heading", name=t("Colleagues' scorecards", "en"), exact=True).wait_for()
         assert seed(lambda s: s.exec(select(Scorecard).where(Scorecard.interviewer_id == people["member_id"])).one().status
@@ -165,7 +167,9 @@ def test_an_interviewer_declares_rates_writes_notes_and_submits_with_the_keyboar
                 chair.tab_to(named(t("Record consensus for criterion {number}", "en", number=number), tag="button"),
                              f"the record button of criterion {number}")  # fmt: skip
                 chair.press("Enter")
-                chair.page.get_by_text(t("Consensus recorded for criterion {number}.", "en", number=number)).wait_for()
+                chair.page.get_by_role("status").filter(
+                    has_text=t("Consensus recorded for criterion {number}.", "en", number=number)
+                ).wait_for()
                 wait_for_app(chair.page)
             wait_until(lambda: seed(lambda s: len(s.exec(select(Consensus).where(
                 Consensus.candidate_id == people["candidate_id"])).all())) == CRITERIA, "the consensus rows")  # fmt: skip
