@@ -23,7 +23,8 @@ def wait_for_app(page: Any) -> None:
 
 
 def sign_in(page: Any, email: str, password: str, *, lang: str = "en") -> None:
-    """Open the app and sign in through the form (labels in ``lang``)."""
+    """Open the app without a session cookie and sign in through the form (labels in ``lang``)."""
+    page.context.clear_cookies()
     page.goto(f"/?lang={lang}")
     fill(page, t("E-mail", lang), email)
     fill(page, t("Password", lang), password)

@@ -76,12 +76,12 @@ def probe() -> Iterator[tuple[str, list[str]]]:
 def _visit_every_page(page: Any, seeded: Seeded, where: str) -> list[str]:
     """Open each page of the menu in turn (client-side, same session); returns the live elements found."""
     found: list[str] = []
-    nav = page.locator('[data-testid="stSidebarNav"] a')
+    nav = page.locator('.st-key-frame_menu a')
     nav.first.wait_for()
     hrefs = [nav.nth(i).get_attribute("href") or "" for i in range(nav.count())]
     assert len(hrefs) >= 3, hrefs
     for href in hrefs:
-        page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').click()
+        page.locator(f'.st-key-frame_menu a[href="{href}"]').click()
         wait_for_app(page)
         page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for()
         found += [f"{where} {href}: {item}" for item in page.evaluate(LIVE_ELEMENTS, [seeded.host, PHISH_HOST])]
