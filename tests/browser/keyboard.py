@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 _FOCUSED = """() => {
+  // Focus inside a same-origin iframe (the autosaved notes boxes are Streamlit v1 components): the
+  // parent's activeElement is the iframe; the element that has focus is its document's activeElement.
   let el = document.activeElement;
-  let offset = 0;
-  // A component's box (the autosaved notes, #18) is a same-origin iframe: focus is on the element inside.
+  let offset = 0, frame = '';
   while (el && el.tagName === 'IFRAME') {
     let inner = null;
     try { inner = el.contentDocument && el.contentDocument.activeElement; } catch (e) { inner = null; }
     if (!inner || inner === el.contentDocument.body) break;
     offset += el.getBoundingClientRect().top;
+    frame = el.getAttribute('title') || 'iframe';
     el = inner;
   }
   if (!el || el === document.body || el === document.documentElement) return null;
-  const getComputedStyle = (node) => node.ownerDocument.defaultView.getComputedStyle(node);
+  const view = el.ownerDocument.defaultView;
   const labelText = (node) => (node && (node.innerText || node.textContent) || '').trim().replace(/\\s+/g, ' ');
   let name = el.getAttribute('aria-label') || '';
   if (!name && el.labels && el.labels.length) name = labelText(el.labels[0]);
@@ -33,18 +35,18 @@ _FOCUSED = """() => {
   }
   if (!name) name = labelText(el);
   const rect = el.getBoundingClientRect();
-  const style = getComputedStyle(el);
+  const style = view.getComputedStyle(el);
   const hidden = rect.width <= 2 || rect.height <= 2 || parseFloat(style.opacity) === 0;
   const ringOf = (node) => {
     if (!node) return false;
-    const s = getComputedStyle(node);
+    const s = view.getComputedStyle(node);
     return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1;
   };
   const shownBy = hidden ? el.closest('label') : el;
   return {
     tag: el.tagName.toLowerCase(), role: el.getAttribute('role') || '', type: el.getAttribute('type') || '',
     name: name.slice(0, 200), checked: !!el.checked || el.getAttribute('aria-checked') === 'true',
-    visible: ringOf(shownBy), top: Math.round(rect.top + offset + window.scrollY),
+    visible: ringOf(shownBy), top: Math.round(rect.top + offset + window.scrollY), frame: frame,
   };
 }"""
 
@@ -58,6 +60,7 @@ class Focus:
     checked: bool
     visible: bool
     top: int
+    frame: str = ""  # the iframe's title when focus is inside one (an autosaved notes box), else ""
 
 
 def focused(page: Any) -> Focus | None:
@@ -103,3 +106,46 @@ def named(name: str, *, tag: str | None = None, exact: bool = True) -> Callable[
         return ok and (tag is None or focus.tag == tag)
 
     return match
+
+
+_ACTIVE_OPTION = """() => {
+  const box = document.activeElement;
+  const id = box && box.getAttribute('aria-activedescendant');
+  const option = id && document.getElementById(id);
+  return option ? (option.innerText || '').trim() : null;
+}"""
+
+_SHOWN_VALUE = """() => {
+  const box = document.activeElement;
+  return box && box.getAttribute('aria-expanded') !== 'true' ? box.value : null;
+}"""
+
+
+def choose_option(kb: Keyboard, option: str, *, limit: int = 30) -> None:
+    """In the focused Streamlit selectbox: ArrowDown opens the list and moves the highlight (the input's
+    ``aria-activedescendant``, which a screen reader announces) until ``option``; Enter takes it, and the
+    closed box must then show it."""
+    seen: list[str | None] = []
+    for _ in range(limit):
+        kb.press("ArrowDown")
+        highlighted = kb.page.evaluate(_ACTIVE_OPTION)
+        seen.append(highlighted)
+        if highlighted == option:
+            kb.press("Enter")
+            kb.page.wait_for_function(f"() => ({_SHOWN_VALUE})() === {option!r}")
+            return
+    raise AssertionError(f"option {option!r} never highlighted; highlighted in turn: {seen}")
+
+
+_FRAMED_BOX = """(label) => [...document.querySelectorAll('iframe')].some(frame => {
+  let doc = null;
+  try { doc = frame.contentDocument; } catch (e) { return false; }
+  const box = doc && doc.querySelector('textarea');
+  return !!box && !box.disabled && box.labels.length > 0 && box.labels[0].textContent.trim() === label;
+})"""
+
+
+def wait_for_framed_box(page: Any, label: str) -> None:
+    """Wait until an autosaved notes box (a component frame, drawn after the page's run) shows ``label``:
+    a Tab pressed before it is drawn passes it."""
+    page.wait_for_function(_FRAMED_BOX, arg=label)
