@@ -292,6 +292,21 @@ def test_a_note_sent_with_the_click_that_leaves_the_box_is_saved(app_engine: Eng
     assert card is not None and scores_of(app_engine, card.id or 0)[3].notes == "Typed, then straight to the next candidate"
 
 
+def test_two_sends_typed_over_the_same_origin_are_not_a_conflict(app_engine: Engine) -> None:
+    """The box sends again before the first save's answer came back: both sends carry the same origin.
+    The database then holds this session's own first send, which is no other window's text."""
+    world = build_world(app_engine)
+    declared(app_engine, world, world.chair)
+    at = scoring_app(world.chair.id or 0)
+    rate(at, 0, 3)
+    key = notes_keys(at)[0]
+    type_into(at, key, "First words", origin="")
+    type_into(at, key, "First words, then more", origin="")  # typed over the same origin
+    assert autosave_boxes(at)[key]["conflict"] is None
+    card = card_of(app_engine, world.candidates[0].id or 0, world.chair.id or 0)
+    assert card is not None and scores_of(app_engine, card.id or 0)[1].notes == "First words, then more"
+
+
 def test_a_save_that_meets_a_newer_version_reloads_and_says_changed_elsewhere(app_engine: Engine) -> None:
     world = build_world(app_engine)
     declared(app_engine, world, world.chair)

@@ -38,6 +38,9 @@ IDLE_MS = 800  # a pause this long saves ("about a second"; leaves room for the 
 MAX_WAIT_MS = 5000  # while typing, at least this often
 RETRY_MS = 3000  # a send not acknowledged within this is sent again
 _STATE_PREFIX = "autosave__"
+# The text this session last saved for a box: a send typed over an older origin while that save was in
+# flight (two sends a moment apart) finds the database holding this session's own text, not someone else's.
+_MINE_PREFIX = "autosave_mine__"
 _SAVERS_KEY = "autosave__savers"  # key → (save, max_chars) of every box drawn in this session
 
 _component = components.declare_component("autosave_text", path=str(Path(__file__).parent / "autosave_text"))
@@ -90,8 +93,11 @@ def process(key: str, save: Callable[[str, str | None], SaveResult], max_chars: 
     if outcome is not None and (outcome.session, outcome.seq) == (value["session"], value["seq"]):
         return False
     text = value["text"][:max_chars]
+    mine: str | None = st.session_state.get(_MINE_PREFIX + key)
     try:
         result = save(text, value.get("origin"))
+        if result.kind == "conflict" and mine is not None and result.theirs == mine:
+            result = save(text, mine)  # our own earlier send, not another window's: not a conflict
     except Exception as exc:  # a save must never break the page; the box keeps the text and retries
         import logging
 
@@ -103,6 +109,8 @@ def process(key: str, save: Callable[[str, str | None], SaveResult], max_chars: 
         )
         del exc
     st.session_state[_STATE_PREFIX + key] = _Outcome(value["session"], value["seq"], result, text)
+    if result.kind == "saved":
+        st.session_state[_MINE_PREFIX + key] = text
     return True
 
 
