@@ -327,6 +327,9 @@ def _new_visitor_replica(deployment: Deployment) -> str:
     connection.request("GET", "/_stcore/health")
     response = connection.getresponse()
     response.read()
+    assert response.getheader("x-frame-options") == "DENY"
+    assert response.getheader("content-security-policy") == "frame-ancestors 'none'"
+    assert (response.getheader("strict-transport-security") or "").startswith("max-age=31536000")
     cookie = response.getheader("set-cookie") or ""
     match = re.search(r"tracker_replica=(\w+)", cookie)
     assert match, cookie
