@@ -13,13 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 _FOCUSED = """() => {
-  const el = document.activeElement;
+  let el = document.activeElement;
+  // Into a component's frame (the autosaved text boxes, same origin): the element focused in there.
+  while (el && el.tagName === 'IFRAME' && el.contentDocument && el.contentDocument.activeElement
+         && el.contentDocument.activeElement !== el.contentDocument.body) el = el.contentDocument.activeElement;
   if (!el || el === document.body || el === document.documentElement) return null;
+  const getComputedStyle = (node) => node.ownerDocument.defaultView.getComputedStyle(node);
   const labelText = (node) => (node && (node.innerText || node.textContent) || '').trim().replace(/\\s+/g, ' ');
   let name = el.getAttribute('aria-label') || '';
   if (!name && el.labels && el.labels.length) name = labelText(el.labels[0]);
   if (!name && el.getAttribute('aria-labelledby')) {
-    name = el.getAttribute('aria-labelledby').split(/\\s+/).map(id => labelText(document.getElementById(id))).join(' ');
+    name = el.getAttribute('aria-labelledby').split(/\\s+/).map(id => labelText(el.ownerDocument.getElementById(id))).join(' ');
   }
   if (!name) name = labelText(el);
   const rect = el.getBoundingClientRect();
