@@ -30,7 +30,7 @@ from browser.journey_helpers import (
     rate_and_note,
     read_box,
     record_consensus,
-    reload_and_sign_in,
+    reload_still_signed_in,
     score_box,
     sign_in_at,
     upload_postings,
@@ -179,7 +179,7 @@ def run_journey(browsers: Browsers, seed: Any, shot: Any, journey: Journey) -> N
         rate_and_note(page, i, first_ratings[i], f"Chair evidence {i + 1} ({lang}) — « exemple »", lang=lang, saved=saved)
     score_box(page, half - 1).scroll_into_view_if_needed()
     shot(page, "04-chair-half-rated")
-    reload_and_sign_in(page, chair["email"], DEFAULT_PASSWORD, lang=lang)
+    reload_still_signed_in(page, lang=lang)  # issue #18: the session cookie keeps the sign-in
     page.locator(SCORE_BOX).first.wait_for()
     for i in range(journey.criteria):
         expected = (first_ratings[i], f"Chair evidence {i + 1} ({lang}) — « exemple »") if i < half else (None, "")
