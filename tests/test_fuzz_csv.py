@@ -24,10 +24,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from tracker.db import read_session, write_session
+from tracker.formula import FORMULA_PREFIXES, looks_like_formula
 from tracker.models import Candidate, Lang
 from tracker.services import ValidationError, candidates
 from tracker.services.candidates import MAX_EMAIL, MAX_NAME, parse_candidates_csv
-from tracker.services.common import FORMULA_PREFIXES, looks_like_formula
 
 EXAMPLES = int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "40"))
 pytestmark = pytest.mark.fuzz

@@ -39,7 +39,8 @@ class LazyGroup(click.Group):
         if module_name is None or not self._module_exists(cmd_name):
             return None
         module = importlib.import_module(f"tracker.commands.{module_name}")
-        return module.command
+        command: click.Command = module.command
+        return command
 
     @staticmethod
     def _module_exists(name: str) -> bool:

@@ -110,6 +110,13 @@ class DemoSummary:
     decisions: int = 0
 
 
+def _user_id(person: Actor) -> int:
+    """The id of a demo account just created (an Actor without one is the system, never a demo person)."""
+    if person.id is None:
+        raise ValueError(f"{person.email} has no account id")
+    return person.id
+
+
 def why_not_empty(session: Session) -> str | None:
     """None when the demo may load; otherwise what the database already holds."""
     postings_count = session.exec(select(func.count()).select_from(Posting)).one()
@@ -148,8 +155,9 @@ def load_demo(engine: Engine, *, today: date | None = None, examples_dir: Path =
     with write_session(engine) as session:
         _set_dates(session, manager, designer, opened=today - timedelta(days=21), closed=today + timedelta(days=14))
         _set_dates(session, manager, engineer, opened=today - timedelta(days=90), closed=today - timedelta(days=30))
-        panels.set_panel(session, manager, posting_id=designer, member_ids=[chair.id, elodie.id, priya.id], chair_id=chair.id)
-        panels.set_panel(session, manager, posting_id=engineer, member_ids=[chair.id, elodie.id], chair_id=chair.id)
+        chair_id, elodie_id, priya_id = (_user_id(person) for person in (chair, elodie, priya))
+        panels.set_panel(session, manager, posting_id=designer, member_ids=[chair_id, elodie_id, priya_id], chair_id=chair_id)
+        panels.set_panel(session, manager, posting_id=engineer, member_ids=[chair_id, elodie_id], chair_id=chair_id)
         applicants = candidates.import_candidates_csv(
             session, manager, posting_id=designer, data=DESIGNER_CANDIDATES_CSV.encode("utf-8")
         )

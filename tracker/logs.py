@@ -33,10 +33,8 @@ _MARK = "_tracker_handler"
 class UTCFormatter(logging.Formatter):
     """ISO 8601 UTC times with milliseconds: logs from several servers sort and compare as they are."""
 
-    converter = time.gmtime
-
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        return time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created)) + f".{int(record.msecs):03d}Z"
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
 
 
 def level_from_env(environ: dict[str, str] | None = None) -> tuple[int, str | None]:

@@ -87,7 +87,7 @@ class DecisionOutcome(enum.StrEnum):
     withdrawn = "withdrawn"
 
 
-def _fk(target: str, *, ondelete: str | None = None, nullable: bool = False, index: bool = True) -> Column:
+def _fk(target: str, *, ondelete: str | None = None, nullable: bool = False, index: bool = True) -> Column[int]:
     """A foreign-key column with an explicit ON DELETE, which SQLModel's Field cannot express."""
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
 

@@ -34,8 +34,9 @@ def command(paths: tuple[Path, ...], quiet: bool) -> None:
 
     def progress(done: int, total: int, label: str) -> None:
         if state["bar"] is None:
-            state["bar"] = click.progressbar(length=total, label="Importing postings", file=sys.stderr)
-            state["bar"].__enter__()
+            bar = click.progressbar(length=total, label="Importing postings", file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
         state["bar"].update(done - state["done"])
         state["done"] = done
 

@@ -12,7 +12,7 @@ decides whether the code or the catalog is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +47,7 @@ class CatalogReport:
 
     @property
     def problems(self) -> list[str]:
-        lines = []
+        lines: list[str] = []
         for label, table in (
             ("missing from the catalog", self.missing),
             ("without a translation", self.untranslated),
@@ -86,9 +86,16 @@ def _msgid(message: str | tuple[str | None, ...]) -> MsgId | None:
     if isinstance(message, str):
         return message or None
     # Plural keywords yield (singular, plural); a tuple with a None means a non-literal argument.
-    if len(message) >= 2 and all(isinstance(part, str) and part for part in message[:2]):
-        return (message[0], message[1])
+    if len(message) >= 2:
+        singular, plural = message[0], message[1]
+        if singular and plural:
+            return (singular, plural)
     return message[0] if isinstance(message[0], str) and message[0] else None
+
+
+def _catalog_id(babel_id: str | tuple[str, ...] | list[str]) -> MsgId:
+    """Babel's id of a catalog entry (a string, or singular and plural) as the extractor writes it."""
+    return babel_id if isinstance(babel_id, str) else (babel_id[0], babel_id[1])
 
 
 def load_catalog(lang: str) -> Catalog:
@@ -107,14 +114,16 @@ def check_catalogs(used: Iterable[MsgId] | None = None, langs: Iterable[str] = L
     report = CatalogReport()
     for lang in langs:
         catalog = load_catalog(lang)
-        entries = {message.id: message for message in catalog if message.id}
+        entries = {_catalog_id(message.id): message for message in catalog if message.id}
         report.missing[lang] = sorted((m for m in used_ids if m not in entries), key=str)
         report.unused[lang] = sorted((m for m in entries if m not in used_ids), key=str)
         report.untranslated[lang] = []
         report.fuzzy[lang] = []
         report.placeholders[lang] = []
         for msgid, message in sorted(entries.items(), key=lambda item: str(item[0])):
-            strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+            strings: Sequence[str] = (
+                message.string if isinstance(message.string, tuple | list) else (message.string or "",)
+            )
             if not all(s and s.strip() for s in strings):
                 report.untranslated[lang].append(msgid)
             if message.fuzzy:

@@ -106,7 +106,9 @@ class Message(str):
         self.params = dict(params)
         return self
 
-    def translate(self, lang: str) -> str:
+    # A Message is a str so it can be shown as one; translate(lang) takes the place of str.translate(table),
+    # which nothing calls on a sentence.
+    def translate(self, lang: str) -> str:  # type: ignore[override]
         """The sentence in ``lang``; the English one if the catalog lacks it or its fields do not fit."""
         text = translations(normalise_lang(lang)).gettext(self.msgid)
         try:

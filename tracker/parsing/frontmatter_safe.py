@@ -45,14 +45,14 @@ def check_limits(document: str) -> None:
     hundred events, and deep nesting stops at ``MAX_DEPTH`` before any recursive composition.
     """
     sizes: dict[str, int] = {}
-    stack: list[list] = []  # [anchor or None, expanded size so far]
+    stack: list[list[Any]] = []  # [anchor or None, expanded size so far]
     aliases = 0
     for event in yaml.parse(document, Loader=_FAST_LOADER):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) >= MAX_DEPTH:
                 raise FrontMatterLimitError(
                     Message(
-                        N_("nested deeper than {depth} levels (line {line})"), depth=MAX_DEPTH, line=event.start_mark.line + 1
+                        N_("nested deeper than {depth} levels (line {line})"), depth=MAX_DEPTH, line=_line(event)
                     )
                 )
             stack.append([event.anchor, 1])
@@ -76,7 +76,12 @@ def check_limits(document: str) -> None:
             _add(stack, sizes[event.anchor])
 
 
-def _add(stack: list[list], size: int) -> None:
+def _line(event: yaml.Event) -> int:
+    """The 1-based line an event starts on (0 when the parser gave no position)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else 0
+
+
+def _add(stack: list[list[Any]], size: int) -> None:
     if stack:
         stack[-1][1] += size
         if stack[-1][1] > MAX_NODES:

@@ -186,20 +186,23 @@ def _consensus(row: Any, w: dict[str, str]) -> dict[str, Any]:
 def _only(frames: PostingFrames, candidate_id: int) -> PostingFrames:
     """The frames narrowed to one candidate, so nothing about others can reach a page."""
 
-    def keep(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-        return None if frame is None else frame[frame["candidate_id"] == candidate_id].reset_index(drop=True)
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["candidate_id"] == candidate_id].reset_index(drop=True)
+
+    def keep_loaded(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        return None if frame is None else keep(frame)
 
     return PostingFrames(
         posting=frames.posting,
         candidates=keep(frames.candidates),
         criteria=frames.criteria,
         consensus=keep(frames.consensus),
-        scores=keep(frames.scores),
-        scorecards=keep(frames.scorecards),
-        declarations=keep(frames.declarations),
+        scores=keep_loaded(frames.scores),
+        scorecards=keep_loaded(frames.scorecards),
+        declarations=keep_loaded(frames.declarations),
         panel=frames.panel,
         levels=frames.levels,
-        ratings=keep(frames.ratings),
+        ratings=keep_loaded(frames.ratings),
     )
 
 
@@ -248,9 +251,9 @@ def record_context(
                 else ""
             ),
         }  # fmt: skip
-        block = by_lineage.get(score["lineage"])
-        if block is not None:
-            block["ratings"].append(line)
+        criterion_block = by_lineage.get(score["lineage"])
+        if criterion_block is not None:
+            criterion_block["ratings"].append(line)
         else:
             removed.append({**line, "criterion": f"{int(crit['number'])}. {_criterion_text(crit, lang)}"})
 

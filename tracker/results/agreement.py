@@ -21,6 +21,7 @@ to compare) or when every pairable rating has the same value (no variation: chan
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import krippendorff
 import numpy as np
@@ -99,14 +100,22 @@ def reading(value: float) -> str:
     return READING_POOR
 
 
-def alpha_from_ratings(units: pd.Series | list, ratings: pd.Series | list, *, level: str = "ordinal") -> AlphaResult:
+# Krippendorff's levels of measurement; the tracker uses ordinal (ratings are ordered levels).
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+
+
+def alpha_from_ratings(
+    units: pd.Series | list[Any], ratings: pd.Series | list[Any], *, level: Level = "ordinal"
+) -> AlphaResult:
     """Krippendorff's alpha of ratings given as parallel ``units`` and ``ratings`` (missing ratings dropped).
 
     Units with a single rating are not pairable and do not count, as in Krippendorff's definition.
     """
     unit_codes = pd.factorize(pd.Series(units, dtype=object) if isinstance(units, list) else units)[0]
-    values = pd.to_numeric(pd.Series(ratings, dtype=object) if isinstance(ratings, list) else ratings, errors="coerce")
-    values = np.asarray(values, dtype=float)
+    values = np.asarray(
+        pd.to_numeric(pd.Series(ratings, dtype=object) if isinstance(ratings, list) else ratings, errors="coerce"),
+        dtype=float,
+    )
     present = ~np.isnan(values) & (unit_codes >= 0)
     unit_codes, values = unit_codes[present], values[present]
     total = int(len(values))
@@ -158,17 +167,17 @@ class AgreementSummary:
     flagged_cells: int
 
 
-def agreement_summary(frames: PostingFrames, *, level: str = "ordinal") -> AgreementSummary:
+def agreement_summary(frames: PostingFrames, *, level: Level = "ordinal") -> AgreementSummary:
     """Alpha per posting (units: candidate x criterion) and per criterion (units: candidates)."""
     rated = current_ratings(frames)
     unit = rated["candidate_id"].to_numpy() * (int(rated["criterion_id"].max()) + 1 if len(rated) else 1) + rated[
         "criterion_id"
     ].to_numpy()
     posting = alpha_from_ratings(pd.Series(unit), rated["rating"], level=level)
-    by_criterion = dict(tuple(rated.groupby("criterion_id", sort=False)))
+    by_criterion: dict[Any, pd.DataFrame] = dict(tuple(rated.groupby("criterion_id", sort=False)))
     rows = []
     for crit in frames.current_criteria.itertuples(index=False):
-        subset = by_criterion.get(int(crit.criterion_id), rated.iloc[0:0])
+        subset = by_criterion.get(crit.criterion_id, rated.iloc[0:0])
         result = alpha_from_ratings(subset["candidate_id"], subset["rating"], level=level)
         rows.append(
             {

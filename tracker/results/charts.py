@@ -13,6 +13,7 @@ French of this module's own words for callers whose catalog does not have them y
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Final
 
 import altair as alt
 import pandas as pd
@@ -100,7 +101,7 @@ def builtin_translator(lang: str) -> Translate:
 
 
 # Colour-blind-safe ramp (viridis) and a diverging pair (blue/orange) that also differ in lightness.
-_RATING_SCHEME = "viridis"
+_RATING_SCHEME: Final = "viridis"
 _DIRECTION_COLOURS = {LENIENT: "#e69f00", SEVERE: "#0072b2", IN_LINE: "#999999", NO_DATA: "#dddddd"}
 
 
@@ -117,7 +118,7 @@ def heatmap_data(view: MeritView, *, max_candidates: int | None = 60) -> pd.Data
     ].reset_index(drop=True)
 
 
-def _cell_text(value: float, source: str, older: bool, verdict: str | None) -> str:
+def _cell_text(value: Any, source: Any, older: bool, verdict: Any) -> str:
     if source == NOT_ASSESSED:
         text = "n/a"
     elif pd.isna(value):
@@ -168,8 +169,11 @@ def merit_heatmap(
         color=alt.condition(alt.datum.value > midpoint, alt.value("black"), alt.value("white")),
     )
     height = max(120, 22 * len(candidates))
-    return (rects + labels).properties(
-        title=alt.TitleParams(t(HEATMAP_TITLE), subtitle=[t(HEATMAP_SUBTITLE)]), height=height, width=alt.Step(56)
+    return alt.LayerChart(
+        layer=[rects, labels],
+        title=alt.TitleParams(t(HEATMAP_TITLE), subtitle=[t(HEATMAP_SUBTITLE)]),
+        height=height,
+        width=alt.Step(56),
     )
 
 
@@ -252,7 +256,8 @@ def calibration_bars(calibration: pd.DataFrame, *, t: Translate = identity) -> a
     right = base.transform_filter(alt.datum.bar >= 0).mark_text(align="left", dx=4).encode(x="bar:Q", text="label:N")
     left = base.transform_filter(alt.datum.bar < 0).mark_text(align="right", dx=-4).encode(x="bar:Q", text="label:N")
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="black").encode(x="zero:Q")
-    return alt.layer(bars, zero, right, left).properties(
+    return alt.LayerChart(
+        layer=[bars, zero, right, left],
         title=alt.TitleParams(t(CALIBRATION_TITLE), subtitle=[t(CALIBRATION_SUBTITLE)]),
         height=max(80, 36 * len(people)),
         width=420,

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Select, and_, case, false, func, literal, null, select, true, union_all
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.models import (
     Candidate,
@@ -83,6 +83,9 @@ RATING_COLUMNS = ["candidate_id", "criterion_id", "n_ratings", "rating_sum", "n_
 
 DEFAULT_SCALE = (1, 5)
 
+# A query of any columns: the frames below are read by column name, so their row types don't matter.
+AnySelect = Select[*tuple[Any, ...]]
+
 
 class FrameNotLoadedError(RuntimeError):
     """A figure needs a frame that this load skipped (see :func:`load_merit_frames`)."""
@@ -135,7 +138,7 @@ class PostingFrames:
 
     def need(self, name: str) -> pd.DataFrame:
         """The frame ``name`` (``scores``, ``scorecards``, ``declarations``), or an error naming the loader to use."""
-        frame = getattr(self, name)
+        frame: pd.DataFrame | None = getattr(self, name)
         if frame is None:
             raise FrameNotLoadedError(
                 f"This figure needs the {name} frame, which this load skipped: "
@@ -215,7 +218,7 @@ def _load(
 ) -> PostingFrames:
     posting = require_results_access(session, actor, posting_id)
     rubrics = session.execute(
-        select(Rubric.id, Rubric.version_number).where(Rubric.posting_id == posting_id).order_by(Rubric.version_number)
+        select(col(Rubric.id), col(Rubric.version_number)).where(col(Rubric.posting_id) == posting_id).order_by(col(Rubric.version_number))
     ).all()
     current = rubrics[-1] if rubrics else None
     info = PostingInfo(
@@ -466,7 +469,7 @@ def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 _LEAN_CANDIDATE_COLUMNS = CANDIDATE_COLUMNS[:8]  # through the override: what the merit view shows
 
 
-def _candidates_query(posting_id: int, ids: list[int] | None, *, detail: bool = True) -> Select[Any]:
+def _candidates_query(posting_id: int, ids: list[int] | None, *, detail: bool = True) -> AnySelect:
     columns: list[Any] = [
         Candidate.id, Candidate.label, Candidate.label_number, Candidate.name, Candidate.language,
         Candidate.status, Decision.outcome, Decision.override_reason,
@@ -476,26 +479,26 @@ def _candidates_query(posting_id: int, ids: list[int] | None, *, detail: bool = 
         columns += [Decision.rationale, decider.display_name, Decision.decided_at]
     query = (
         select(*columns)
-        .outerjoin(Decision, Decision.candidate_id == Candidate.id)
-        .where(Candidate.posting_id == posting_id)
-        .order_by(Candidate.label_number)
+        .outerjoin(Decision, col(Decision.candidate_id) == col(Candidate.id))
+        .where(col(Candidate.posting_id) == posting_id)
+        .order_by(col(Candidate.label_number))
     )
     if detail:
-        query = query.outerjoin(decider, decider.id == Decision.decided_by_id)
-    return query if ids is None else query.where(Candidate.id.in_(ids))
+        query = query.outerjoin(decider, col(decider.id) == col(Decision.decided_by_id))
+    return query if ids is None else query.where(col(Candidate.id).in_(ids))
 
 
-def _criteria_query(posting_id: int, current_rubric_id: int | None) -> Select[Any]:
+def _criteria_query(posting_id: int, current_rubric_id: int | None) -> AnySelect:
     return (
         select(
-            Criterion.id, Criterion.rubric_id, Rubric.version_number,
-            (Criterion.rubric_id == (current_rubric_id if current_rubric_id is not None else -1)),
-            Criterion.lineage, Criterion.number, Criterion.kind, Criterion.text_en, Criterion.text_fr,
-            Criterion.weight, Criterion.pass_mark, Criterion.min_raters,
+            col(Criterion.id), col(Criterion.rubric_id), col(Rubric.version_number),
+            (col(Criterion.rubric_id) == (current_rubric_id if current_rubric_id is not None else -1)),
+            col(Criterion.lineage), col(Criterion.number), col(Criterion.kind), col(Criterion.text_en), col(Criterion.text_fr),
+            col(Criterion.weight), col(Criterion.pass_mark), col(Criterion.min_raters),
         )  # fmt: skip
-        .join(Rubric, Rubric.id == Criterion.rubric_id)
-        .where(Rubric.posting_id == posting_id)
-        .order_by(Rubric.version_number, Criterion.number)
+        .join(Rubric, col(Rubric.id) == col(Criterion.rubric_id))
+        .where(col(Rubric.posting_id) == posting_id)
+        .order_by(col(Rubric.version_number), col(Criterion.number))
     )
 
 
@@ -507,47 +510,47 @@ _CONSENSUS_QUERY_COLUMNS = [
 
 
 def _submitted_in_posting(posting_id: int, ids: list[int] | None) -> Any:
-    condition = and_(Candidate.posting_id == posting_id, Scorecard.status == ScorecardStatus.submitted)
-    return condition if ids is None else and_(condition, Candidate.id.in_(ids))
+    condition = and_(col(Candidate.posting_id) == posting_id, col(Scorecard.status) == ScorecardStatus.submitted)
+    return condition if ids is None else and_(condition, col(Candidate.id).in_(ids))
 
 
-def _scores_query(posting_id: int, ids: list[int] | None, *, notes: bool) -> Select[Any]:
+def _scores_query(posting_id: int, ids: list[int] | None, *, notes: bool) -> AnySelect:
     # Lineage, rubric version and names are mapped in from the small frames, not joined per row.
-    columns = [
+    columns: list[Any] = [
         Scorecard.id, Scorecard.candidate_id, Scorecard.interviewer_id, Score.criterion_id, Score.rating,
         Score.not_assessed,
     ]  # fmt: skip
     if notes:
-        columns.append(Score.notes)
+        columns.append(col(Score.notes))
     return (
         select(*columns)
         .select_from(Score)
-        .join(Scorecard, Scorecard.id == Score.scorecard_id)
-        .join(Candidate, Candidate.id == Scorecard.candidate_id)
+        .join(Scorecard, col(Scorecard.id) == col(Score.scorecard_id))
+        .join(Candidate, col(Candidate.id) == col(Scorecard.candidate_id))
         .where(_submitted_in_posting(posting_id, ids))
     )
 
 
-def _ratings_query(posting_id: int, ids: list[int] | None) -> Select[Any]:
+def _ratings_query(posting_id: int, ids: list[int] | None) -> AnySelect:
     """Per candidate x criterion aggregates of submitted ratings, computed by the database."""
-    rating = case((and_(Score.rating.is_not(None), Score.not_assessed == false()), Score.rating), else_=None)
+    rating = case((and_(col(Score.rating).is_not(None), col(Score.not_assessed) == false()), col(Score.rating)), else_=None)
     return (
         select(
-            Scorecard.candidate_id, Score.criterion_id, func.count(rating), func.sum(rating),
-            func.sum(case((Score.not_assessed == true(), 1), else_=0)),
+            col(Scorecard.candidate_id), col(Score.criterion_id), func.count(rating), func.sum(rating),
+            func.sum(case((col(Score.not_assessed) == true(), 1), else_=0)),
         )  # fmt: skip
         .select_from(Score)
-        .join(Scorecard, Scorecard.id == Score.scorecard_id)
-        .join(Candidate, Candidate.id == Scorecard.candidate_id)
+        .join(Scorecard, col(Scorecard.id) == col(Score.scorecard_id))
+        .join(Candidate, col(Candidate.id) == col(Scorecard.candidate_id))
         .where(_submitted_in_posting(posting_id, ids))
-        .group_by(Scorecard.candidate_id, Score.criterion_id)
+        .group_by(col(Scorecard.candidate_id), col(Score.criterion_id))
     )
 
 
 _LEAN_CONSENSUS_QUERY_COLUMNS = ["candidate_id", "criterion_id", "rating", "not_assessed"]
 
 
-def _consensus_query(posting_id: int, ids: list[int] | None, *, detail: bool = True) -> Select[Any]:
+def _consensus_query(posting_id: int, ids: list[int] | None, *, detail: bool = True) -> AnySelect:
     columns: list[Any] = [Consensus.candidate_id, Consensus.criterion_id, Consensus.rating, Consensus.not_assessed]
     decider = aliased(User)
     if detail:
@@ -558,52 +561,52 @@ def _consensus_query(posting_id: int, ids: list[int] | None, *, detail: bool = T
     query = (
         select(*columns)
         .select_from(Consensus)
-        .join(Candidate, Candidate.id == Consensus.candidate_id)
-        .where(Candidate.posting_id == posting_id)
+        .join(Candidate, col(Candidate.id) == col(Consensus.candidate_id))
+        .where(col(Candidate.posting_id) == posting_id)
     )
     if detail:
-        query = query.outerjoin(decider, decider.id == Consensus.decided_by_id)
-    return query if ids is None else query.where(Candidate.id.in_(ids))
+        query = query.outerjoin(decider, col(decider.id) == col(Consensus.decided_by_id))
+    return query if ids is None else query.where(col(Candidate.id).in_(ids))
 
 
 def _scorecards_frame(session: Session, posting_id: int, ids: list[int] | None) -> pd.DataFrame:
     """One row per panel member x candidate, plus scorecards of people who have left the panel."""
     sc_rubric = aliased(Rubric)
-    cols = (
+    cols: tuple[Any, ...] = (
         Scorecard.id, Scorecard.status, sc_rubric.version_number, Scorecard.recommendation,
         Scorecard.overall_notes, Scorecard.created_at, Scorecard.submitted_at,
         Scorecard.reopened_at, Scorecard.reopen_reason, Scorecard.reopened_after_peek,
     )  # fmt: skip
     members = (
-        select(Candidate.id, PanelMember.user_id, User.display_name, literal(True), *cols, Declaration.has_conflict)
+        select(col(Candidate.id), col(PanelMember.user_id), col(User.display_name), literal(True), *cols, col(Declaration.has_conflict))
         .select_from(Candidate)
-        .join(PanelMember, PanelMember.posting_id == Candidate.posting_id)
-        .join(User, User.id == PanelMember.user_id)
-        .outerjoin(Scorecard, and_(Scorecard.candidate_id == Candidate.id, Scorecard.interviewer_id == User.id))
-        .outerjoin(sc_rubric, sc_rubric.id == Scorecard.rubric_id)
-        .outerjoin(Declaration, and_(Declaration.candidate_id == Candidate.id, Declaration.user_id == User.id))
-        .where(Candidate.posting_id == posting_id)
+        .join(PanelMember, col(PanelMember.posting_id) == col(Candidate.posting_id))
+        .join(User, col(User.id) == col(PanelMember.user_id))
+        .outerjoin(Scorecard, and_(col(Scorecard.candidate_id) == col(Candidate.id), col(Scorecard.interviewer_id) == col(User.id)))
+        .outerjoin(sc_rubric, col(sc_rubric.id) == col(Scorecard.rubric_id))
+        .outerjoin(Declaration, and_(col(Declaration.candidate_id) == col(Candidate.id), col(Declaration.user_id) == col(User.id)))
+        .where(col(Candidate.posting_id) == posting_id)
     )
     former_member = aliased(PanelMember)
     former = (
-        select(Candidate.id, Scorecard.interviewer_id, User.display_name, false(), *cols, null())
+        select(col(Candidate.id), col(Scorecard.interviewer_id), col(User.display_name), false(), *cols, null())
         .select_from(Scorecard)
-        .join(Candidate, Candidate.id == Scorecard.candidate_id)
-        .join(User, User.id == Scorecard.interviewer_id)
-        .join(sc_rubric, sc_rubric.id == Scorecard.rubric_id)
+        .join(Candidate, col(Candidate.id) == col(Scorecard.candidate_id))
+        .join(User, col(User.id) == col(Scorecard.interviewer_id))
+        .join(sc_rubric, col(sc_rubric.id) == col(Scorecard.rubric_id))
         .outerjoin(
             former_member,
-            and_(former_member.posting_id == Candidate.posting_id, former_member.user_id == Scorecard.interviewer_id),
+            and_(col(former_member.posting_id) == col(Candidate.posting_id), col(former_member.user_id) == col(Scorecard.interviewer_id)),
         )
-        .where(Candidate.posting_id == posting_id, former_member.id.is_(None))
+        .where(col(Candidate.posting_id) == posting_id, col(former_member.id).is_(None))
     )
     if ids is not None:
-        members = members.where(Candidate.id.in_(ids))
-        former = former.where(Candidate.id.in_(ids))
+        members = members.where(col(Candidate.id).in_(ids))
+        former = former.where(col(Candidate.id).in_(ids))
     frame = _frame(session, union_all(members, former), [*SCORECARD_COLUMNS, "has_conflict"])
     # A draft is its author's work in progress: nobody reads its recommendation or notes here (#10).
-    draft = (frame["status"].astype(object) != ScorecardStatus.submitted.value).to_numpy() if not frame.empty else []
-    if len(draft):
+    if not frame.empty:
+        draft = (frame["status"].astype(object) != ScorecardStatus.submitted.value).to_numpy()
         for column in ("recommendation", "overall_notes"):
             frame[column] = frame[column].astype(object).where(~draft, None)
     frame["status"] = _completion_status(frame)
@@ -618,26 +621,26 @@ def _completion_status(frame: pd.DataFrame) -> pd.Series:
     return status.astype(str)
 
 
-def _declarations_query(posting_id: int, ids: list[int] | None) -> Select[Any]:
+def _declarations_query(posting_id: int, ids: list[int] | None) -> AnySelect:
     query = (
         select(
-            Declaration.candidate_id, Declaration.user_id, User.display_name, Declaration.has_conflict,
-            Declaration.conflict_note, Declaration.language, Declaration.declared_at,
+            col(Declaration.candidate_id), col(Declaration.user_id), col(User.display_name), col(Declaration.has_conflict),
+            col(Declaration.conflict_note), col(Declaration.language), col(Declaration.declared_at),
         )  # fmt: skip
-        .join(Candidate, Candidate.id == Declaration.candidate_id)
-        .join(User, User.id == Declaration.user_id)
-        .where(Candidate.posting_id == posting_id)
-        .order_by(Declaration.candidate_id, User.display_name)
+        .join(Candidate, col(Candidate.id) == col(Declaration.candidate_id))
+        .join(User, col(User.id) == col(Declaration.user_id))
+        .where(col(Candidate.posting_id) == posting_id)
+        .order_by(col(Declaration.candidate_id), col(User.display_name))
     )
-    return query if ids is None else query.where(Candidate.id.in_(ids))
+    return query if ids is None else query.where(col(Candidate.id).in_(ids))
 
 
-def _panel_query(posting_id: int) -> Select[Any]:
+def _panel_query(posting_id: int) -> AnySelect:
     return (
-        select(PanelMember.user_id, User.display_name, User.email, PanelMember.is_chair)
-        .join(User, User.id == PanelMember.user_id)
-        .where(PanelMember.posting_id == posting_id)
-        .order_by(PanelMember.is_chair.desc(), User.display_name)
+        select(col(PanelMember.user_id), col(User.display_name), col(User.email), col(PanelMember.is_chair))
+        .join(User, col(User.id) == col(PanelMember.user_id))
+        .where(col(PanelMember.posting_id) == posting_id)
+        .order_by(col(PanelMember.is_chair).desc(), col(User.display_name))
     )
 
 
@@ -646,10 +649,10 @@ def _levels_frame(session: Session, rubric_id: int | None) -> pd.DataFrame:
         return _empty(LEVEL_COLUMNS)
     query = (
         select(
-            RatingLevel.value, RatingLevel.label_en, RatingLevel.label_fr, RatingLevel.descriptor_en,
-            RatingLevel.descriptor_fr,
+            col(RatingLevel.value), col(RatingLevel.label_en), col(RatingLevel.label_fr), col(RatingLevel.descriptor_en),
+            col(RatingLevel.descriptor_fr),
         )  # fmt: skip
-        .where(RatingLevel.rubric_id == rubric_id)
-        .order_by(RatingLevel.value)
+        .where(col(RatingLevel.rubric_id) == rubric_id)
+        .order_by(col(RatingLevel.value))
     )
     return _frame(session, query, LEVEL_COLUMNS)

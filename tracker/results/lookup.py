@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.models import Candidate, Posting, User
 from tracker.services.actor import SYSTEM_ACTOR, Actor
@@ -20,13 +20,13 @@ from tracker.services.errors import NotFoundError
 def resolve_posting(session: Session, key_or_id: str) -> int:
     """The posting id for a translation key (exact, then case-insensitive) or a numeric id."""
     text = key_or_id.strip()
-    found = session.execute(select(Posting.id).where(Posting.translation_key == text)).scalar_one_or_none()
+    found = session.execute(select(col(Posting.id)).where(col(Posting.translation_key) == text)).scalar_one_or_none()
     if found is None:
         found = session.execute(
-            select(Posting.id).where(func.lower(Posting.translation_key) == text.lower())
+            select(col(Posting.id)).where(func.lower(col(Posting.translation_key)) == text.lower())
         ).scalar_one_or_none()
     if found is None and text.isdigit():
-        found = session.execute(select(Posting.id).where(Posting.id == int(text))).scalar_one_or_none()
+        found = session.execute(select(col(Posting.id)).where(col(Posting.id) == int(text))).scalar_one_or_none()
     if found is None:
         raise NotFoundError(
             f"No posting has the key or id {text!r}; use the translationKey shown on the Postings page."
@@ -38,7 +38,7 @@ def resolve_candidate(session: Session, posting_id: int, label_or_id: str) -> in
     """The candidate id for a label ("Candidate 07", "candidate 7", "07") or an id, within the posting."""
     text = label_or_id.strip()
     rows = session.execute(
-        select(Candidate.id, Candidate.label, Candidate.label_number).where(Candidate.posting_id == posting_id)
+        select(col(Candidate.id), col(Candidate.label), col(Candidate.label_number)).where(col(Candidate.posting_id) == posting_id)
     ).all()
     for candidate_id, label, _ in rows:
         if label.lower() == text.lower():

@@ -137,7 +137,7 @@ def _positions(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Row (candidate) and column (current criterion) of each record, which to keep, and its criterion ids."""
     criteria = criterion_ids.astype(int).to_numpy()
-    rows = candidate_index.get_indexer(candidate_ids.astype(int).to_numpy())
+    rows = candidate_index.get_indexer(pd.Index(candidate_ids.astype(int)))
     cols = _lookup(slots, criteria, -1)
     return rows, cols, (rows >= 0) & (cols >= 0), criteria
 

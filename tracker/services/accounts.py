@@ -17,7 +17,7 @@ from typing import Any
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.db import first_run_lock
 from tracker.email_address import canonical_email, email_spellings
@@ -458,7 +458,7 @@ def set_password(
     user.must_change_password = not own
     user.failed_logins = 0
     user.locked_until = None
-    user.version = User.version + 1  # type: ignore[assignment]  # in SQL: no lost increment (issue #22)
+    user.version = col(User.version) + 1  # type: ignore[assignment]  # in SQL: no lost increment (issue #22)
     session.add(user)
     record_event(
         session, actor, action="user.set_password", entity_type="user", entity_id=user.id,
@@ -494,7 +494,7 @@ def unlock_user(session: Session, actor: Actor, *, user_id: int) -> UserPublic:
 def list_users(session: Session, actor: Actor, *, role: Role | str | None = None) -> list[UserPublic]:
     """Admins manage everyone; managers need the list of people they can put on a panel."""
     require_role(actor, Role.admin, Role.manager)
-    query = select(User).order_by(User.display_name, User.id)
+    query = select(User).order_by(User.display_name, col(User.id))
     if role is not None:
         query = query.where(User.role == Role(role))
     if actor.role == Role.manager:

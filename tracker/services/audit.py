@@ -33,8 +33,13 @@ MAX_LIST_LIMIT = 5_000
 
 
 class CandidateRef(Protocol):
-    id: int | None
-    label: str
+    """What an event needs of a candidate: read-only, so a row, a dataclass or a property all fit."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def label(self) -> str: ...
 
 
 def _default(value: Any) -> Any:

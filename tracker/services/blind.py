@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import exists
+from sqlalchemy import Exists, exists
 from sqlmodel import Session, col, select
 
 from tracker.i18n import N_
@@ -40,7 +40,7 @@ class Sight(enum.StrEnum):
     oversight = "oversight"  # manages the posting from off the panel: submitted cards only
 
 
-def _unlocking_card(candidate_id: object, user_id: object) -> object:
+def _unlocking_card(candidate_id: object, user_id: object) -> Exists:
     """SQL condition: the user's card for the candidate is submitted and rates at least one criterion."""
     return exists().where(
         col(Scorecard.candidate_id) == candidate_id,
@@ -50,7 +50,7 @@ def _unlocking_card(candidate_id: object, user_id: object) -> object:
     )
 
 
-def _conflicted(candidate_id: object, user_id: object) -> object:
+def _conflicted(candidate_id: object, user_id: object) -> Exists:
     return exists().where(
         col(Declaration.candidate_id) == candidate_id,
         col(Declaration.user_id) == user_id,

@@ -18,12 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tracker.email_address import canonical_email
+from tracker.formula import looks_like_formula
 from tracker.i18n import N_
 from tracker.i18n.message import Join, Message, Number, as_message
 from tracker.models import AuditEvent, Candidate, CandidateStatus, Declaration, Lang, Posting, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
-from tracker.services.common import bump_version, clean_text, looks_like_formula
+from tracker.services.common import bump_version, clean_text
 from tracker.services.errors import ConflictError, PermissionDeniedError, ValidationError
 from tracker.services.permissions import (
     get_candidate_or_404,
@@ -209,7 +210,7 @@ def _insert_candidates(session: Session, actor: Actor, posting_id: int, rows: li
     ]
     try:
         with session.begin_nested():
-            ids = session.execute(insert(Candidate).returning(Candidate.id, sort_by_parameter_order=True), values).scalars().all()
+            ids = session.execute(insert(Candidate).returning(col(Candidate.id), sort_by_parameter_order=True), values).scalars().all()
     except IntegrityError as exc:
         # The e-mail check ran before the posting lock: someone added one of these e-mails in between
         # (issue #22). Name the candidate who has it now, as the check would have.
@@ -293,7 +294,7 @@ def _has_conflict(session: Session, actor: Actor, candidate_id: int) -> bool:
 def list_candidates(session: Session, actor: Actor, *, posting_id: int) -> list[CandidatePublic]:
     """Managers see everyone with e-mails; panel members see whom they may score (no e-mails)."""
     posting = require_view_posting(session, actor, posting_id)
-    candidates = session.exec(select(Candidate).where(Candidate.posting_id == posting_id).order_by(Candidate.label_number)).all()
+    candidates = session.exec(select(Candidate).where(col(Candidate.posting_id) == posting_id).order_by(col(Candidate.label_number))).all()
     if is_posting_manager(actor, posting):
         return [CandidatePublic.of(c) for c in candidates]
     assert panel_membership(session, actor, posting_id) is not None

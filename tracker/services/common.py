@@ -11,8 +11,6 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
-# The one formula-trigger list lives in tracker.formula; re-exported for the services' input checks.
-from tracker.formula import FORMULA_PREFIXES, looks_like_formula  # noqa: F401
 from tracker.i18n import N_
 from tracker.i18n.message import Message, Number, as_message
 from tracker.services.errors import ConflictError, ValidationError

@@ -63,7 +63,7 @@ def _owed(session: Session, posting_ids: list[int], user_id: int | None = None) 
         select(PanelMember, Candidate)
         .join(Candidate, col(Candidate.posting_id) == col(PanelMember.posting_id))
         .where(col(PanelMember.posting_id).in_(posting_ids), Candidate.status == CandidateStatus.active)
-        .order_by(Candidate.posting_id, Candidate.label_number, PanelMember.user_id)
+        .order_by(col(Candidate.posting_id), col(Candidate.label_number), col(PanelMember.user_id))
     )
     if user_id is not None:
         query = query.where(PanelMember.user_id == user_id)

@@ -138,7 +138,7 @@ class SourcePublic:
     path: str
     content_hash: str
     content: str
-    metadata: dict
+    metadata: dict[str, Any]
     warnings: list[str]
     imported_at: datetime
 
@@ -269,13 +269,13 @@ def import_postings(
         record_refusals(engine, actor, refused)
     postings, parse_errors = _parse_inputs(paths, files)
     report = ImportReport()
-    for path, message in refused:
-        report.items.append(ImportItem(path=path, translation_key=None, action="error", error=message))
-    for path, message in parse_errors:
-        report.items.append(ImportItem(path=path, translation_key=None, action="error", error=message))
+    for path, refusal in refused:
+        report.items.append(ImportItem(path=path, translation_key=None, action="error", error=refusal))
+    for path, parse_error in parse_errors:
+        report.items.append(ImportItem(path=path, translation_key=None, action="error", error=parse_error))
     groups, group_errors = _group(postings)
-    for path, key, message in group_errors:
-        report.items.append(ImportItem(path=path, translation_key=key, action="error", error=message))
+    for path, key, group_error in group_errors:
+        report.items.append(ImportItem(path=path, translation_key=key, action="error", error=group_error))
     total = len(groups)
     for done, (key, group) in enumerate(sorted(groups.items()), start=1):
         label = " + ".join(p.path for p in group.values())
@@ -366,16 +366,16 @@ def _carry_lineage(rows: list[dict[str, Any]], previous: list[Criterion]) -> lis
     by_number = {c.number: c for c in unmatched.values()}
     for i, row in enumerate(rows):
         if matched[i] is None:
-            old = by_number.get(i + 1)
-            if old is not None and old.kind == row["kind"] and old.id in unmatched:
-                matched[i] = old
-                del unmatched[old.id]
+            same_place = by_number.get(i + 1)
+            if same_place is not None and same_place.kind == row["kind"] and same_place.id in unmatched:
+                matched[i] = same_place
+                del unmatched[same_place.id]
     out = []
-    for row, old in zip(rows, matched, strict=True):
-        if old is None:
+    for row, continued in zip(rows, matched, strict=True):
+        if continued is None:
             out.append({**row, "lineage": new_lineage()})
         else:
-            out.append({**row, "lineage": old.lineage, **{k: getattr(old, k) for k in _TUNED}})
+            out.append({**row, "lineage": continued.lineage, **{k: getattr(continued, k) for k in _TUNED}})
     return out
 
 
@@ -451,7 +451,7 @@ def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsi
         action = "updated"
     posting_id = posting.id or 0
     for lang, p in group.items():
-        source_values = {
+        source_values: dict[str, Any] = {
             "path": p.path,
             "content_hash": p.content_hash,
             "content": p.text,
@@ -539,15 +539,15 @@ def list_postings(session: Session, actor: Actor) -> list[PostingSummary]:
         ).all()
     }
     candidates = dict(
-        session.exec(  # type: ignore[call-overload]
-            select(Candidate.posting_id, func.count()).where(col(Candidate.posting_id).in_(ids)).group_by(col(Candidate.posting_id))
+        session.exec(
+            select(col(Candidate.posting_id), func.count()).where(col(Candidate.posting_id).in_(ids)).group_by(col(Candidate.posting_id))
         ).all()
     )
     submitted_expr = func.count(col(Scorecard.id)).filter(col(Scorecard.status) == ScorecardStatus.submitted)
     cards = {
         pid: (int(total or 0), int(sub or 0))
-        for pid, total, sub in session.exec(  # type: ignore[call-overload]
-            select(Candidate.posting_id, func.count(col(Scorecard.id)), submitted_expr)
+        for pid, total, sub in session.exec(
+            select(col(Candidate.posting_id), func.count(col(Scorecard.id)), submitted_expr)
             .join(Scorecard, col(Scorecard.candidate_id) == col(Candidate.id))
             .where(col(Candidate.posting_id).in_(ids))
             .group_by(col(Candidate.posting_id))
@@ -564,7 +564,7 @@ def list_postings(session: Session, actor: Actor) -> list[PostingSummary]:
                 archived=p.archived, rubric_id=rubric.id if rubric else None,
                 rubric_version=rubric.version_number if rubric else None,
                 rubric_status=RubricStatus(rubric.status) if rubric else None,
-                candidates=int(candidates.get(p.id, 0)), scorecards_submitted=submitted, scorecards_total=total,
+                candidates=int(candidates.get(p.id or 0, 0)), scorecards_submitted=submitted, scorecards_total=total,
                 version=p.version,
             )
         )

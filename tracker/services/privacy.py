@@ -69,7 +69,7 @@ def purge_closed_postings(session: Session, actor: Actor, *, closed_before: date
             date=closed_before,
         )
     rows = session.exec(
-        select(Posting.id, Posting.translation_key, Posting.closed_on, func.count(col(Candidate.id)))
+        select(Posting.id, col(Posting.translation_key), col(Posting.closed_on), func.count(col(Candidate.id)))
         .join(Candidate, col(Candidate.posting_id) == col(Posting.id))
         .where(col(Posting.closed_on).is_not(None), col(Posting.closed_on) < closed_before)
         .group_by(col(Posting.id), col(Posting.translation_key), col(Posting.closed_on))

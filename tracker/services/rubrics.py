@@ -196,12 +196,12 @@ def current_rubric_rows(session: Session, posting_ids: Collection[int]) -> dict[
 
 
 def rubric_criteria(session: Session, rubric_id: int) -> list[Criterion]:
-    return list(session.exec(select(Criterion).where(Criterion.rubric_id == rubric_id).order_by(Criterion.number)).all())
+    return list(session.exec(select(Criterion).where(col(Criterion.rubric_id) == rubric_id).order_by(col(Criterion.number))).all())
 
 
 def rubric_levels(session: Session, rubric_id: int) -> list[RatingLevel]:
     return list(
-        session.exec(select(RatingLevel).where(RatingLevel.rubric_id == rubric_id).order_by(RatingLevel.value)).all()
+        session.exec(select(RatingLevel).where(col(RatingLevel.rubric_id) == rubric_id).order_by(col(RatingLevel.value))).all()
     )
 
 
@@ -346,8 +346,8 @@ def lock_if_draft(session: Session, actor: Actor, rubric_id: int, *, why: str) -
     result = session.execute(
         update(Rubric)
         .where(col(Rubric.id) == rubric_id, col(Rubric.status) == RubricStatus.draft)
-        .values(status=RubricStatus.locked, locked_at=utcnow(), version=Rubric.version + 1)
-        .returning(Rubric.posting_id)
+        .values(status=RubricStatus.locked, locked_at=utcnow(), version=col(Rubric.version) + 1)
+        .returning(col(Rubric.posting_id))
     )
     posting_id = result.scalar_one_or_none()
     if posting_id is None:

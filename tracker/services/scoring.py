@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, literal, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -251,7 +252,7 @@ def _view(session: Session, actor: Actor, card: Scorecard) -> ScorecardView:
         select(Criterion, Score)
         .join(Score, and_(col(Score.criterion_id) == col(Criterion.id), col(Score.scorecard_id) == card.id), isouter=True)
         .where(Criterion.rubric_id == card.rubric_id)
-        .order_by(Criterion.number)
+        .order_by(col(Criterion.number))
     ).all()
     scores = [
         ScoreView(
@@ -311,7 +312,7 @@ def candidate_scorecards(session: Session, actor: Actor, *, candidate_id: int) -
     assert posting is not None
     if not is_posting_manager(actor, posting):
         require_panel_member(session, actor, candidate.posting_id)
-    cards = session.exec(select(Scorecard).where(Scorecard.candidate_id == candidate_id).order_by(Scorecard.id)).all()
+    cards = session.exec(select(Scorecard).where(col(Scorecard.candidate_id) == candidate_id).order_by(col(Scorecard.id))).all()
     may_see_others = sees_submitted(session, actor, candidate)
     visible = [
         c for c in cards
@@ -329,14 +330,14 @@ def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
     seat = and_(col(PanelMember.posting_id) == col(Candidate.posting_id), col(PanelMember.user_id) == actor.id)
     queued = col(Candidate.status) == CandidateStatus.active
     rows = session.execute(
-        select(
-            Candidate.id, Candidate.label, Candidate.name, Candidate.language, Posting.id, Posting.title_en,
-            Posting.title_fr,
+        select_columns(
+            col(Candidate.id), col(Candidate.label), col(Candidate.name), col(Candidate.language), col(Posting.id), col(Posting.title_en),
+            col(Posting.title_fr),
         )  # fmt: skip
         .join(Posting, col(Posting.id) == col(Candidate.posting_id))
         .join(PanelMember, seat)
         .where(queued)
-        .order_by(Posting.translation_key, Candidate.label_number)
+        .order_by(col(Posting.translation_key), col(Candidate.label_number))
     ).all()
     if not rows:
         return []
@@ -460,9 +461,9 @@ def _save_check(rated: bool) -> Any:
         else literal(True)
     )
     return (
-        select(
-            Scorecard.interviewer_id, Scorecard.status, Candidate.id, Candidate.label, Candidate.posting_id,
-            Criterion.id, PanelMember.id, on_scale,
+        select_columns(
+            col(Scorecard.interviewer_id), col(Scorecard.status), col(Candidate.id), col(Candidate.label), col(Candidate.posting_id),
+            col(Criterion.id), col(PanelMember.id), on_scale,
         )
         .join(Candidate, col(Candidate.id) == col(Scorecard.candidate_id))
         .join(
@@ -506,7 +507,8 @@ def _score_upserts(dialect: str) -> tuple[Any, Any]:
     """(last write wins, insert only if absent) for ``dialect``; parameters name the columns."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    insert_ = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](_SCORE)
+    # Both dialects' INSERT have the same ON CONFLICT methods; typed as one of them for the checker.
+    insert_: postgresql.Insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](_SCORE)  # type: ignore[assignment]
     overwrite = insert_.on_conflict_do_update(
         index_elements=["scorecard_id", "criterion_id"],
         set_={**{name: insert_.excluded[name] for name in _SCORE_VALUES}, "version": _SCORE.c.version + 1},
@@ -656,8 +658,8 @@ def submit_scorecard(session: Session, actor: Actor, *, scorecard_id: int, reaso
     result = session.execute(
         update(Scorecard)
         .where(col(Scorecard.id) == scorecard_id, col(Scorecard.status) == ScorecardStatus.draft, col(Scorecard.version) == card.version)
-        .values(status=ScorecardStatus.submitted, submitted_at=now, updated_at=now, version=Scorecard.version + 1)
-        .returning(Scorecard.version)
+        .values(status=ScorecardStatus.submitted, submitted_at=now, updated_at=now, version=col(Scorecard.version) + 1)
+        .returning(col(Scorecard.version))
     ).first()
     if result is None:
         raise ConflictError(
