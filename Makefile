@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make run    - set up and start the app on http://$(ADDRESS):$(PORT) (demo data on first run)"
-	@echo "make test   - set up and run ruff and the whole test suite"
+	@echo "make test   - set up and run ruff, mypy and the whole test suite"
 	@echo "make fuzz   - longer property-based fuzzing of the parser and the CSV import"
 	@echo "make bench  - the benchmark suite (bench/run.py)"
 	@echo "make lock   - rewrite the hashed locks after editing requirements*.txt (keeps the other pins)"
