@@ -307,6 +307,65 @@ def test_two_sends_typed_over_the_same_origin_are_not_a_conflict(app_engine: Eng
     assert card is not None and scores_of(app_engine, card.id or 0)[1].notes == "First words, then more"
 
 
+def _send(at: AppTest, key: str, seq: int, text: str, origin: str, *, session: str = "box", sent: list[str] | None = None) -> AppTest:
+    at.session_state[key] = {"seq": seq, "text": text, "origin": origin, "session": session, "action": "save",
+                             "sent": sent or []}  # fmt: skip
+    return at.run()
+
+
+def test_a_second_send_before_the_first_is_acknowledged_is_saved_not_a_conflict(app_engine: Engine) -> None:
+    """Typing on after a send, the box sends again before the first answer reaches it (a slow rerun):
+    the second send still carries the first's origin. The database holding the box's own first text
+    is no conflict: every send reaches the database (the bench saw 1 of 4 notes stored before)."""
+    world = build_world(app_engine)
+    declared(app_engine, world, world.chair)
+    at = scoring_app(world.chair.id or 0)
+    card = card_of(app_engine, world.candidates[0].id or 0, world.chair.id or 0)
+    assert card is not None
+    key = notes_keys(at)[0]
+    _send(at, key, 1, "First part.", "")
+    _send(at, key, 2, "First part. Second.", "", sent=["First part."])
+    box = autosave_boxes(at)[key]
+    assert (box["status_kind"], box["conflict"], box["ack"]) == ("saved", None, 2)
+    assert scores_of(app_engine, card.id or 0)[1].notes == "First part. Second."
+    # Without the list too (the answer to send 1 reached this server session, not the browser yet).
+    _send(at, key, 3, "First part. Second. Third.", "")
+    assert scores_of(app_engine, card.id or 0)[1].notes == "First part. Second. Third."
+    # After a server restart (a new session) the list alone tells the box's own text from another's.
+    again = scoring_app(world.chair.id or 0)
+    _send(again, key, 1, "First part. Second. Third. Fourth.", "", session="reloaded",
+          sent=["First part. Second. Third."])  # fmt: skip
+    assert scores_of(app_engine, card.id or 0)[1].notes == "First part. Second. Third. Fourth."
+    # Another window's text is still a conflict, whatever the box claims it sent.
+    with write_session(app_engine) as session:
+        criterion_id = scores_of(app_engine, card.id or 0)[1].criterion_id
+        scoring.save_draft_score(session, Actor.from_user(world.chair), scorecard_id=card.id or 0,
+                                 criterion_id=criterion_id, rating=None, notes="From the laptop")  # fmt: skip
+    _send(again, key, 2, "Mine, typed on.", "First part. Second. Third. Fourth.", session="reloaded",
+          sent=["First part. Second. Third. Fourth."])  # fmt: skip
+    assert autosave_boxes(again)[key]["conflict"] == "From the laptop"
+    assert scores_of(app_engine, card.id or 0)[1].notes == "From the laptop"
+
+
+def test_sends_of_several_boxes_in_one_run_are_all_saved(app_engine: Engine) -> None:
+    """Four boxes whose sends arrive together (a rerun interrupted by the next send merges them)."""
+    world = build_world(app_engine)
+    declared(app_engine, world, world.chair)
+    at = scoring_app(world.chair.id or 0)
+    card = card_of(app_engine, world.candidates[0].id or 0, world.chair.id or 0)
+    assert card is not None
+    keys = [*notes_keys(at), next(k for k in autosave_boxes(at) if k.startswith("score_overall_"))]
+    assert len(keys) == 4
+    for i, key in enumerate(keys):
+        at.session_state[key] = {"seq": 1, "text": f"Note {i}", "origin": "", "session": f"box{i}", "action": "save"}
+    at.run()
+    scores = scores_of(app_engine, card.id or 0)
+    assert [scores[n].notes for n in (1, 2, 3)] == ["Note 0", "Note 1", "Note 2"]
+    refreshed = card_of(app_engine, world.candidates[0].id or 0, world.chair.id or 0)
+    assert refreshed is not None and refreshed.overall_notes == "Note 3"
+    assert all(autosave_boxes(at)[key]["status_kind"] == "saved" for key in keys)
+
+
 def test_a_save_that_meets_a_newer_version_reloads_and_says_changed_elsewhere(app_engine: Engine) -> None:
     world = build_world(app_engine)
     declared(app_engine, world, world.chair)

@@ -12,7 +12,10 @@ stay in the box (they go with the next send).
 The protocol is stateless on the server so that a reconnect or a server restart loses nothing: each
 send carries the text, the ``origin`` text it was typed over (the last text the server confirmed) and
 a sequence number; the server saves when the database still holds ``origin`` and answers with the
-sequence it handled (``ack``). The box re-sends until acknowledged. When the database holds something
+sequence it handled (``ack``). The box re-sends until acknowledged. A send that leaves before the
+previous one is acknowledged carries the older origin, so it also lists the texts the box sent
+meanwhile (``sent``); the server adds the text it last saved for the box in this session, and the
+database holding any of those is the box's own save, not a conflict. When the database holds something
 else (another window saved meanwhile), nothing is written: the box keeps the person's text and shows
 the other text beside it with "Keep my text" / "Use the other text" — both texts stay on screen and
 nothing is overwritten silently.
@@ -93,11 +96,19 @@ def process(key: str, save: Callable[[str, str | None], SaveResult], max_chars: 
     if outcome is not None and (outcome.session, outcome.seq) == (value["session"], value["seq"]):
         return False
     text = value["text"][:max_chars]
+    # The texts this box itself put in the database: the ones it lists as sent since its last
+    # acknowledgement (``sent``, from the browser: survives a server restart) and the one this server
+    # session last saved for it. A send that leaves before the previous one is answered carries the
+    # older origin, so the database holding one of these is the box's own earlier save, not another
+    # window's (issue #18: a false conflict lost every send after the first when two were in flight).
+    own = {t for t in value.get("sent") or [] if isinstance(t, str)}
     mine: str | None = st.session_state.get(_MINE_PREFIX + key)
+    if mine is not None:
+        own.add(mine)
     try:
         result = save(text, value.get("origin"))
-        if result.kind == "conflict" and mine is not None and result.theirs == mine:
-            result = save(text, mine)  # our own earlier send, not another window's: not a conflict
+        if result.kind == "conflict" and result.theirs is not None and result.theirs in own:
+            result = save(text, result.theirs)  # over our own earlier send: not a conflict
     except Exception as exc:  # a save must never break the page; the box keeps the text and retries
         import logging
 
