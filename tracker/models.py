@@ -376,3 +376,22 @@ class SignInSession(SQLModel, table=True):
     expires_at: datetime
     revoked_at: datetime | None = None
     revoked_reason: str | None = Field(default=None, max_length=40)
+
+
+# A long text being written that is not recorded yet (issue #18): a consensus rationale, a decision's
+# rationale or override reason, a reason for reopening or resubmitting. Saved while the person types
+# (``app_pages.frame.autosave``) so a reload, a closed tab or a server restart loses nothing; only its
+# author reads it; recording the consensus, decision or reopen deletes it. It cascades from the
+# candidate (it is about them) and from its author. ``subject_id`` is the criterion for a consensus
+# rationale, the scorecard for a reopen or resubmit reason, 0 otherwise.
+class TextDraft(SQLModel, table=True):
+    __tablename__ = "text_draft"
+    __table_args__ = (UniqueConstraint("user_id", "candidate_id", "kind", "subject_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=_fk("user.id", ondelete="CASCADE"))
+    candidate_id: int = Field(sa_column=_fk("candidate.id", ondelete="CASCADE"))
+    kind: str = Field(max_length=40)
+    subject_id: int = 0
+    text: str = ""
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
