@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from app_pages import _common as common
 from app_pages import frame
+from app_pages._drafts import discard, draft_box, flushed_text
 from tracker.models import CandidateStatus, DecisionOutcome, Lang, Role
-from tracker.services import ConflictError, accounts, candidates, decisions, panels
+from tracker.services import ConflictError, accounts, candidates, decisions, drafts, panels
 from tracker.services.actor import Actor
 from tracker.services.decisions import DecisionPublic
 
@@ -302,30 +303,43 @@ with tab_decisions:
                 frame.plain_text(existing.override_reason)
         outcomes = list(DecisionOutcome)
         decision_key = f"{decision_id}_{existing.version if existing else 0}"
-        with st.form(f"candidates_decision_{decision_key}"):
+        # No st.form: the rationale and the override reason save themselves as the manager's drafts while
+        # they type (issue #18; a form would hold them back until the click).
+        with st.container(key=f"candidates_decision_{decision_key}"):
             outcome = st.selectbox(
                 _("Outcome"), outcomes, index=outcomes.index(existing.outcome) if existing else 0,
                 format_func=common.label_func(common.OUTCOME_LABELS), key=f"candidates_outcome_{decision_key}",
             )
-            rationale = st.text_area(
-                _("Rationale"), value=existing.rationale if existing else "", max_chars=10_000,
-                key=f"candidates_rationale_{decision_key}",
+            texts = {
+                drafts.DECISION_RATIONALE: (f"candidates_rationale_{decision_key}", existing.rationale if existing else ""),
+                drafts.DECISION_OVERRIDE: (f"candidates_override_{decision_key}", existing.override_reason if existing else ""),
+            }
+            draft_box(
+                key=texts[drafts.DECISION_RATIONALE][0], label=_("Rationale"), user_id=actor.id or 0,
+                candidate_id=decision_id, kind=drafts.DECISION_RATIONALE, recorded=texts[drafts.DECISION_RATIONALE][1],
             )
-            override_reason = st.text_area(
-                _("Reason for overriding the essential criteria verdict (only when the outcome goes against it)"),
-                value=existing.override_reason if existing else "", max_chars=10_000,
-                key=f"candidates_override_{decision_key}",
+            draft_box(
+                key=texts[drafts.DECISION_OVERRIDE][0],
+                label=_("Reason for overriding the essential criteria verdict (only when the outcome goes against it)"),
+                user_id=actor.id or 0, candidate_id=decision_id, kind=drafts.DECISION_OVERRIDE,
+                recorded=texts[drafts.DECISION_OVERRIDE][1],
                 help=_("“Qualified” and “offer made” need every essential criterion met, and “not qualified” an essential "
                        "criterion not met; any other outcome is an override, kept and flagged on the results, the record "
                        "of decision and the feedback summary."),
             )  # fmt: skip
-            record = st.form_submit_button(_("Record the decision"), type="primary", key=f"candidates_decision_submit_{decision_key}")
+            record = st.button(_("Record the decision"), type="primary", key=f"candidates_decision_submit_{decision_key}")
         if record:
+            rationale, override_reason = (
+                flushed_text(actor.id or 0, key, candidate_id=decision_id, kind=kind, recorded=recorded)
+                for kind, (key, recorded) in texts.items()
+            )
             result = frame.service_call(
                 decisions.record_decision, actor, candidate_id=decision_id, outcome=outcome, rationale=rationale,
                 override_reason=override_reason, expected_version=existing.version if existing else 0, write=True,
                 messages={ConflictError: _("Someone recorded a decision for this candidate after you opened the page. Reload to see it, then decide again.")},
             )
             if result is not None:
+                for kind in texts:
+                    discard(actor.id or 0, candidate_id=decision_id, kind=kind)
                 common.flash(_("Decision recorded for {label}.", label=by_id[decision_id].label))
                 st.rerun()

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages import frame
+from app_pages._drafts import discard, draft_box, flushed_text
 from app_pages._scoring_form import attempt_as, scale_expander
 from app_pages._scoring_text import (
     NOT_ASSESSED,
@@ -26,7 +27,7 @@ from app_pages._scoring_text import (
 )
 from app_pages.frame.auth import FLASH_KEY
 from tracker.models import CriterionKind, Justification, Role, ScorecardStatus
-from tracker.services import candidates, consensus, panels, postings, rubrics, scoring
+from tracker.services import candidates, consensus, drafts, panels, postings, rubrics, scoring
 from tracker.services.consensus import JUSTIFICATION_WORDS, ConsensusBoard, ConsensusRow
 from tracker.services.errors import ConflictError, TrackerError
 from tracker.services.postings import PostingSummary
@@ -110,11 +111,17 @@ FEEDBACK_KEY = "consensus_feedback"  # {criterion_id: (kind, Markdown)} from the
 
 
 def record_from_form(user_id: int, candidate_id: int, row: ConsensusRow, version: int, key: str) -> None:
-    """The form's submit callback: runs before the page, so the board drawn next already shows the result."""
+    """The record button's callback: runs before the page, so the board drawn next already shows the result.
+
+    The rationale is the autosaved box's (its last send is saved as the chair's draft first); once the
+    consensus is recorded the draft goes.
+    """
     feedback = st.session_state.setdefault(FEEDBACK_KEY, {})
     number = row.criterion.number
     choice = st.session_state.get(f"{key}_rating")
-    rationale = st.session_state.get(f"{key}_rationale") or ""
+    recorded = row.consensus.rationale if row.consensus is not None else ""
+    rationale = flushed_text(user_id, f"{key}_rationale", candidate_id=candidate_id, kind=drafts.CONSENSUS_RATIONALE,
+                             subject_id=row.criterion.id, recorded=recorded)  # fmt: skip
     if choice is None:
         feedback[row.criterion.id] = ("error", _("Choose a consensus rating, or “not assessed”."))
         return
@@ -138,6 +145,7 @@ def record_from_form(user_id: int, candidate_id: int, row: ConsensusRow, version
             text = _("The database cannot be reached right now. Try again in a moment.")
         feedback[row.criterion.id] = ("error", text)
         return
+    discard(user_id, candidate_id=candidate_id, kind=drafts.CONSENSUS_RATIONALE, subject_id=row.criterion.id)
     feedback[row.criterion.id] = ("success", _("Consensus recorded for criterion {number}.", number=number))
 
 
@@ -177,8 +185,9 @@ def consensus_form(board: ConsensusBoard, row: ConsensusRow, levels: list[LevelP
             for level in levels:
                 st.markdown(f"**{labels[level.value]}** — " + frame.escape_markdown(level_descriptor(level, row.criterion)))
     # The version is part of the key: after a new consensus the form starts from the recorded one.
+    # No st.form: the rationale box saves itself while the chair types (a form would hold it back).
     key = f"consensus_{board.candidate_id}_{row.criterion.id}_{version}"
-    with st.form(key):
+    with st.container(key=key):
         st.radio(
             _("Consensus rating for criterion {number}", number=row.criterion.number),
             options,
@@ -187,12 +196,13 @@ def consensus_form(board: ConsensusBoard, row: ConsensusRow, levels: list[LevelP
             horizontal=True,
             key=f"{key}_rating",
         )
-        st.text_area(
-            _("Rationale for criterion {number}", number=row.criterion.number),
-            value=existing.rationale if existing else "",
+        draft_box(
+            key=f"{key}_rationale",
+            label=_("Rationale for criterion {number}", number=row.criterion.number),
+            user_id=actor.id or 0, candidate_id=board.candidate_id, kind=drafts.CONSENSUS_RATIONALE,
+            subject_id=row.criterion.id, recorded=existing.rationale if existing else "",
             help=_("Required when the consensus differs from a member's rating, when nobody rated the criterion, "
                    "and when an essential criterion is left unmet."),
-            key=f"{key}_rationale",
         )  # fmt: skip
         if row.criterion.kind == CriterionKind.essential:
             choices: list[Any] = [None, *Justification]
@@ -211,8 +221,8 @@ def consensus_form(board: ConsensusBoard, row: ConsensusRow, levels: list[LevelP
                 value=existing.below_min_reason if existing else "",
                 key=f"{key}_below_min",
             )
-        st.form_submit_button(
-            _("Record consensus for criterion {number}", number=row.criterion.number),
+        st.button(
+            _("Record consensus for criterion {number}", number=row.criterion.number), key=f"{key}_record",
             on_click=record_from_form, args=(actor.id, board.candidate_id, row, version, key),
         )  # fmt: skip
     show_feedback(row.criterion.id)
@@ -226,19 +236,26 @@ def reopen_tool(candidate_id: int) -> None:
         return
     with st.expander(_("Reopen a submitted scorecard"), icon=":material/lock_open:"):
         by_id = {c.id: c for c in submitted}
-        with st.form(f"reopen_{candidate_id}", clear_on_submit=True):
-            card_id = st.selectbox(
-                _("Scorecard"), options=list(by_id),
-                format_func=lambda cid: by_id[cid].interviewer_name, key=f"reopen_card_{candidate_id}",
-            )  # fmt: skip
-            reason = st.text_input(_("Reason for reopening"), key=f"reopen_reason_{candidate_id}")
-            clicked = st.form_submit_button(_("Reopen"))
+        card_id = st.selectbox(
+            _("Scorecard"), options=list(by_id),
+            format_func=lambda cid: by_id[cid].interviewer_name, key=f"reopen_card_{candidate_id}",
+        )  # fmt: skip
+        if card_id is None:
+            return
+        # The reason is saved as the chair's draft while typed (issue #18), one per scorecard.
+        box_key = f"reopen_reason_{candidate_id}_{card_id}"
+        draft_box(key=box_key, label=_("Reason for reopening"), user_id=actor.id or 0, candidate_id=candidate_id,
+                  kind=drafts.REOPEN_REASON, subject_id=card_id, recorded="", height=80)  # fmt: skip
+        clicked = st.button(_("Reopen"), key=f"reopen_button_{candidate_id}")
         if not clicked:
             return
+        reason = flushed_text(actor.id or 0, box_key, candidate_id=candidate_id, kind=drafts.REOPEN_REASON,
+                              subject_id=card_id, recorded="")  # fmt: skip
         if not reason.strip():
             st.error(_("Give the reason for reopening; the interviewer sees it."))
             return
         if frame.service_call(scoring.reopen_scorecard, actor, scorecard_id=card_id, reason=reason, write=True):
+            discard(actor.id or 0, candidate_id=candidate_id, kind=drafts.REOPEN_REASON, subject_id=card_id)
             st.session_state[FLASH_KEY] = (
                 "success",
                 _("Scorecard of {name} reopened.", name=frame.escape_markdown(by_id[card_id].interviewer_name)),

@@ -4,7 +4,7 @@ preview and row-level errors, the panel and its chair, decisions."""
 from __future__ import annotations
 
 import pytest
-from app_helpers import assert_no_exception, click, page_html, signed_in, texts
+from app_helpers import assert_no_exception, autosave_boxes, click, page_html, signed_in, texts, type_into
 from factories import World, build_world, make_declaration, make_scorecard, make_user
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -181,6 +181,39 @@ def test_setting_the_panel_and_its_chair(app_engine: Engine, world: World) -> No
         assert {(m.user_id, m.is_chair) for m in rows} == {(world.member.id, False), (newcomer_id, True)}
 
 
+def sent_with_the_click(at: AppTest, key: str, text: str) -> None:
+    """The autosaved box's last send, arriving with the click on "Record the decision" (no rerun between)."""
+    args = autosave_boxes(at)[key]
+    at.session_state[key] = {"seq": 1, "text": text, "origin": args["saved_text"], "session": "tab", "action": "save"}
+
+
+def test_a_decision_rationale_is_kept_as_a_draft_while_typing_until_recorded(app_engine: Engine, world: World) -> None:
+    """Issue #18: the manager's rationale is in the database before "Record the decision"; a reload shows it."""
+    from tracker.models import TextDraft
+
+    target = world.candidates[0]
+    with write_session(app_engine) as session:
+        for user in (world.chair, world.member):
+            make_scorecard(session, candidate=target, interviewer=user, ratings=[4, 4, 4], status=ScorecardStatus.submitted)
+    at = signed_in(world.manager.id, page="candidates")
+    at.selectbox(key="candidates_decision_choice").set_value(target.id).run()
+    key = f"candidates_rationale_{target.id}_0"
+    type_into(at, key, "Met every essential")
+    assert autosave_boxes(at)[key]["status"].startswith("Saved at ")
+    with read_session(app_engine) as session:
+        assert [d.text for d in session.exec(select(TextDraft)).all()] == ["Met every essential"]
+    again = signed_in(world.manager.id, page="candidates")  # a reload
+    again.selectbox(key="candidates_decision_choice").set_value(target.id).run()
+    assert autosave_boxes(again)[key]["text"] == "Met every essential"
+    again.selectbox(key=f"candidates_outcome_{target.id}_0").set_value(DecisionOutcome.qualified)
+    sent_with_the_click(again, key, "Met every essential criterion at consensus.")
+    again = click(again, "Record the decision")
+    assert_no_exception(again)
+    with read_session(app_engine) as session:
+        assert session.exec(select(Decision.rationale)).one() == "Met every essential criterion at consensus."
+        assert session.exec(select(TextDraft)).all() == [], "recorded: the draft is gone"
+
+
 def test_recording_a_decision_needs_a_rationale(app_engine: Engine, world: World) -> None:
     target = world.candidates[0]
     with write_session(app_engine) as session:
@@ -191,7 +224,7 @@ def test_recording_a_decision_needs_a_rationale(app_engine: Engine, world: World
     at.selectbox(key=f"candidates_outcome_{target.id}_0").set_value(DecisionOutcome.qualified)
     at = click(at, "Record the decision")
     assert "Write the rationale" in at.error[0].value
-    at.text_area(key=f"candidates_rationale_{target.id}_0").input("Met every essential criterion at consensus.")
+    sent_with_the_click(at, f"candidates_rationale_{target.id}_0", "Met every essential criterion at consensus.")
     at = click(at, "Record the decision")
     assert_no_exception(at)
     assert "Decision recorded for Candidate 01." in texts(at)
@@ -209,12 +242,12 @@ def test_qualified_for_a_candidate_failing_an_essential_needs_an_override_reason
     at = signed_in(world.manager.id, page="candidates")
     at.selectbox(key="candidates_decision_choice").set_value(target.id).run()
     at.selectbox(key=f"candidates_outcome_{target.id}_0").set_value(DecisionOutcome.qualified)
-    at.text_area(key=f"candidates_rationale_{target.id}_0").input("Strong everywhere else.")
+    type_into(at, f"candidates_rationale_{target.id}_0", "Strong everywhere else.")
     at = click(at, "Record the decision")
     assert "does not meet essential criteria [1]" in at.error[0].value or "does not meet essential criteria 1" in at.error[0].value
     with read_session(app_engine) as session:
         assert session.exec(select(Decision)).all() == []
-    at.text_area(key=f"candidates_override_{target.id}_0").input("Criterion 1 was assessed on the wrong posting's question.")
+    sent_with_the_click(at, f"candidates_override_{target.id}_0", "Criterion 1 was assessed on the wrong posting's question.")
     at = click(at, "Record the decision")
     assert_no_exception(at)
     with read_session(app_engine) as session:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import assert_no_exception, signed_in, texts
+from app_helpers import assert_no_exception, autosave_boxes, signed_in, texts, type_into
 from factories import World, build_world, make_declaration, make_scorecard
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from tracker.db import read_session, write_session
-from tracker.models import Consensus, Justification, Role, Scorecard, ScorecardStatus, User
+from tracker.models import Consensus, Justification, Role, Scorecard, ScorecardStatus, TextDraft, User
 
 pytest_plugins = ["app_helpers"]
 
@@ -36,7 +36,8 @@ def consensus_rows(engine: Engine) -> list[tuple[int, int | None, bool, str]]:
 
 
 def form_keys(at: AppTest, suffix: str) -> list[str]:
-    return [w.key for w in [*at.radio, *at.text_area] if w.key and w.key.startswith("consensus_") and w.key.endswith(suffix)]
+    keys = [w.key for w in at.radio if w.key] + list(autosave_boxes(at))
+    return [key for key in keys if key.startswith("consensus_") and key.endswith(suffix)]
 
 
 def record(
@@ -44,7 +45,7 @@ def record(
 ) -> AppTest:
     at.radio(key=form_keys(at, "_rating")[index]).set_value(rating)
     if rationale:
-        at.text_area(key=form_keys(at, "_rationale")[index]).input(rationale)
+        type_into(at, form_keys(at, "_rationale")[index], rationale)  # the box saves it as a draft while typing
     if justification:
         keys = [w.key for w in at.selectbox if w.key and w.key.endswith("_justification")]
         at.selectbox(key=keys[index]).set_value(Justification(justification))
@@ -190,10 +191,20 @@ def test_the_chair_reopens_a_scorecard_with_a_reason(app_engine: Engine) -> None
     submitted(app_engine, world, {"chair": [2, 4, 3], "member": [4, 4, 3]})
     at = consensus_app(world.chair)
     cards = {c.interviewer_id: c.id for c in _cards(app_engine)}
-    at.selectbox(key=f"reopen_card_{world.candidates[0].id}").set_value(cards[world.member.id])
-    at.text_input(key=f"reopen_reason_{world.candidates[0].id}").input("Criterion 3 was scored on the wrong answer")
+    at.selectbox(key=f"reopen_card_{world.candidates[0].id}").set_value(cards[world.member.id]).run()
+    key = f"reopen_reason_{world.candidates[0].id}_{cards[world.member.id]}"
+    [b for b in at.button if b.label == "Reopen"][0].click().run()
+    assert "Give the reason for reopening" in at.error[0].value
+    type_into(at, key, "Criterion 3 was scored")  # saved as the chair's draft while typing (issue #18)
+    assert [text for _, text in drafts_in_db(app_engine)] == ["Criterion 3 was scored"]
+    reloaded = consensus_app(world.chair)
+    reloaded.selectbox(key=f"reopen_card_{world.candidates[0].id}").set_value(cards[world.member.id]).run()
+    assert autosave_boxes(reloaded)[key]["text"] == "Criterion 3 was scored", "a reload keeps it"
+    at.session_state[key] = {"seq": 99, "text": "Criterion 3 was scored on the wrong answer",
+                             "origin": "Criterion 3 was scored", "session": "apptest", "action": "save"}  # fmt: skip
     [b for b in at.button if b.label == "Reopen"][0].click().run()
     assert_no_exception(at)
+    assert drafts_in_db(app_engine) == [], "reopened: the draft is gone"
     reopened = {c.interviewer_id: c for c in _cards(app_engine)}[world.member.id]
     assert (reopened.status, reopened.reopen_reason) == (ScorecardStatus.draft, "Criterion 3 was scored on the wrong answer")
     assert "Still waiting for: Mika Member." in texts(at)
@@ -214,3 +225,35 @@ def test_page_opens_for_every_role_without_a_posting(app_engine: Engine, role: R
         user = make_user(session, role=role)
     at = consensus_app(user)
     assert [t.value for t in at.title] == ["Consensus"]
+
+
+def drafts_in_db(engine: Engine) -> list[tuple[int, str]]:
+    with read_session(engine) as session:
+        return [(d.subject_id, d.text) for d in session.exec(select(TextDraft)).all()]
+
+
+def test_a_rationale_is_saved_as_a_draft_while_typing_and_comes_back_until_recorded(app_engine: Engine) -> None:
+    """Issue #18: the rationale is in the database before "Record" (a reload, a closed tab or a restart
+    loses nothing); a new session shows it in the box; recording it deletes the draft."""
+    world = build_world(app_engine)
+    submitted(app_engine, world, {"chair": [3, 4, 2], "member": [4, 4, 4]})
+    at = consensus_app(world.chair)
+    key = form_keys(at, "_rationale")[0]
+    type_into(at, key, "Between the two readings")
+    box = autosave_boxes(at)[key]
+    assert box["status_kind"] == "saved" and box["status"].startswith("Saved at ")
+    assert [text for _, text in drafts_in_db(app_engine)] == ["Between the two readings"]
+    assert consensus_rows(app_engine) == [], "a draft is not a consensus"
+
+    again = consensus_app(world.chair)  # a reload: a new session
+    assert autosave_boxes(again)[key]["text"] == "Between the two readings"
+    assert autosave_boxes(consensus_app(world.manager))[key]["text"] == "", "a draft is its author's alone"
+    # Typed on and sent with the click on "Record" (no rerun between): that text is the one recorded.
+    args = autosave_boxes(again)[key]
+    again.session_state[key] = {"seq": 1, "text": "Between the two readings of answer 3.", "origin": args["saved_text"],
+                                "session": "tab", "action": "save"}  # fmt: skip
+    again.radio(key=form_keys(again, "_rating")[0]).set_value(3)
+    [b for b in again.button if b.label.startswith("Record consensus for criterion")][0].click().run()
+    assert_no_exception(again)
+    assert [row[1:] for row in consensus_rows(app_engine)] == [(3, False, "Between the two readings of answer 3.")]
+    assert drafts_in_db(app_engine) == [], "recorded: the draft is gone"

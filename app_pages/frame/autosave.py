@@ -125,6 +125,13 @@ def process(key: str, save: Callable[[str, str | None], SaveResult], max_chars: 
     return True
 
 
+def latest_text(key: str) -> str | None:
+    """The text the box sent last (None when it has sent nothing in this session): a "Record" button
+    reads it after :func:`flush_all`, since the box's text never sits in a widget value of its own."""
+    value = _pending(key)
+    return value["text"] if value is not None else None
+
+
 def flush_all() -> None:
     """Save what any box sent that is not handled yet: the router runs this before every page, and
     navigation buttons in their callbacks, because a run that shows another page (or another

@@ -219,8 +219,10 @@ def record_consensus(page: Any, index: int, level_label: str, *, lang: str, rati
         radio = box.get_by_role("radio", name=level_label, exact=True)
         if not radio.is_checked():
             continue
-        if rationale:
-            box.get_by_role("textbox", name=t("Rationale for criterion {number}", lang, number=number)).fill(rationale)
+        if rationale:  # the autosaved box (a component frame): saved as the chair's draft after a pause
+            frame = box.frame_locator("iframe")
+            frame.get_by_role("textbox", name=t("Rationale for criterion {number}", lang, number=number)).fill(rationale)
+            frame.get_by_text(_saved_pattern(lang)).wait_for()
         box.get_by_role("button", name=t("Record consensus for criterion {number}", lang, number=number)).click()
         try:
             page.get_by_text(t("Consensus recorded for criterion {number}.", lang, number=number)).wait_for(timeout=10_000)
