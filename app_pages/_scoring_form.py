@@ -280,9 +280,11 @@ def save_notes_only(
     score = next((s for s in card.scores if s.criterion_id == criterion_id), None)
     if score is None:
         raise ConflictError(N_("This criterion is no longer part of your scorecard; reload the page."))
-    if score.notes == text:
+    # The service stores notes stripped: compare what it would store, so that a pause right after a
+    # space (the box holds "word ", the database "word") is neither a change nor a conflict.
+    if score.notes == text.strip():
         return SaveResult("saved", saved_at=score.updated_at)
-    if origin is not None and score.notes != origin:
+    if origin is not None and score.notes != origin.strip():
         return SaveResult("conflict", theirs=score.notes)
     saved = scoring.save_draft_score(
         session, actor, scorecard_id=scorecard_id, criterion_id=criterion_id, rating=score.rating,
@@ -297,9 +299,9 @@ def save_overall_notes_only(
     """The overall notes, as :func:`save_notes_only` (the recommendation stays what the database holds)."""
     actor = load_actor(session, user_id)
     card = scoring.get_scorecard(session, actor, scorecard_id=scorecard_id)
-    if card.overall_notes == text:
+    if card.overall_notes == text.strip():
         return SaveResult("saved", saved_at=card.updated_at)
-    if origin is not None and card.overall_notes != origin:
+    if origin is not None and card.overall_notes != origin.strip():
         return SaveResult("conflict", theirs=card.overall_notes)
     view = scoring.save_overall(
         session, actor, scorecard_id=scorecard_id, recommendation=card.recommendation, overall_notes=text,

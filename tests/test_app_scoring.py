@@ -347,6 +347,26 @@ def test_a_second_send_before_the_first_is_acknowledged_is_saved_not_a_conflict(
     assert scores_of(app_engine, card.id or 0)[1].notes == "From the laptop"
 
 
+def test_a_pause_right_after_a_space_is_no_conflict_and_the_space_stays_in_the_box(app_engine: Engine) -> None:
+    """The services store notes stripped: "Plan " is saved as "Plan". The next send, typed over "Plan ",
+    is saved (no false conflict), and a rerun meanwhile leaves "Plan " in the box (the next word is
+    not glued to it)."""
+    world = build_world(app_engine)
+    declared(app_engine, world, world.chair)
+    at = scoring_app(world.chair.id or 0)
+    card = card_of(app_engine, world.candidates[0].id or 0, world.chair.id or 0)
+    assert card is not None
+    key = notes_keys(at)[0]
+    _send(at, key, 1, "Explained the plan ", "")
+    assert scores_of(app_engine, card.id or 0)[1].notes == "Explained the plan"
+    rate(at, 1, 3)  # another rerun before the person types on
+    assert autosave_boxes(at)[key]["text"] == "Explained the plan "
+    _send(at, key, 2, "Explained the plan step by step", "Explained the plan ")
+    box = autosave_boxes(at)[key]
+    assert (box["status_kind"], box["conflict"]) == ("saved", None)
+    assert scores_of(app_engine, card.id or 0)[1].notes == "Explained the plan step by step"
+
+
 def test_sends_of_several_boxes_in_one_run_are_all_saved(app_engine: Engine) -> None:
     """Four boxes whose sends arrive together (a rerun interrupted by the next send merges them)."""
     world = build_world(app_engine)

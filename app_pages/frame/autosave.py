@@ -105,6 +105,7 @@ def process(key: str, save: Callable[[str, str | None], SaveResult], max_chars: 
     mine: str | None = st.session_state.get(_MINE_PREFIX + key)
     if mine is not None:
         own.add(mine)
+    own |= {t.strip() for t in own}  # services store some texts stripped: a pause after a space is no conflict
     try:
         result = save(text, value.get("origin"))
         if result.kind == "conflict" and result.theirs is not None and result.theirs in own:
@@ -175,7 +176,9 @@ def autosave_text(
             moment = result.saved_at or saved_at
             status = _("Saved at {time}", time=time_format(moment)) if moment is not None else status
             saved_text = outcome.text
-            if just_saved:  # the caller read ``text`` before this save: the database holds ours now
+            if just_saved or text == outcome.text.strip():
+                # The caller read ``text`` before this save, or the database holds ours as the service
+                # stored it (stripped): the box keeps the text as typed (a trailing space stays).
                 text = outcome.text
         elif result.kind == "conflict":
             status_kind = "conflict"
