@@ -524,9 +524,13 @@ def _submit_box(user_id: int, card: ScorecardView) -> None:
     st.caption(
         _("Blind scoring: you will see your colleagues' scorecards for this candidate once you have submitted yours.")
     )
-    reason = ""
-    if card.reopened_at is not None:
-        reason = st.text_input(_("Reason for the change (required to submit again)"), key=reason_key(card.id))
+    from app_pages._drafts import discard, draft_box, flushed_text  # (it builds on this module)
+    from tracker.services import drafts
+
+    where = {"candidate_id": card.candidate_id, "kind": drafts.RESUBMIT_REASON, "subject_id": card.id}
+    if card.reopened_at is not None:  # saved as the interviewer's draft while typed (issue #18)
+        draft_box(key=reason_key(card.id), label=_("Reason for the change (required to submit again)"),
+                  user_id=user_id, recorded="", height=80, **where)  # fmt: skip
     clicked = st.button(
         _("Submit scorecard"), key=submit_key(card.id), type="primary", icon=":material/send:",
         on_click=flush_pending, args=(user_id, card.id),
@@ -542,6 +546,7 @@ def _submit_box(user_id: int, card: ScorecardView) -> None:
             icon=":material/rule:",
         )
         return
+    reason = flushed_text(user_id, reason_key(card.id), recorded="", **where) if card.reopened_at is not None else ""
     if card.reopened_at is not None and not reason.strip():
         st.error(_("Say why you changed your scorecard before submitting it again."))
         return
@@ -550,6 +555,8 @@ def _submit_box(user_id: int, card: ScorecardView) -> None:
     )
     if submitted is None:
         return
+    if card.reopened_at is not None:
+        discard(user_id, **where)
     st.session_state[FLASH_KEY] = (
         "success",
         _("Scorecard for {label} submitted. It is now read-only.", label=frame.escape_markdown(card.candidate_label)),

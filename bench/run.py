@@ -13,6 +13,8 @@ and the goal when there is one:
 * the results figures (``bench/results.py``) and the merit computation against a raw ``GROUP BY``;
 * the merit and raw-scores exports at 10,000 applications, XLSX and CSV, against a plain ``csv`` write
   of the same rows, beside issue #19's 2 s goal (``bench/exports.py``);
+* notes typed at a person's pace in real Chromium: last keystroke → database (goal median <= 1.5 s) against a
+  rating click → database, notes that arrived, reruns per 100 characters (``bench/notes.py``);
 * the draft-save and merit figures again on a throwaway PostgreSQL server (skipped, with the reason,
   when the server binaries are missing);
 * the concurrent-load figures of ``bench/load.py`` when it is present (``--no-load`` skips them);
@@ -59,7 +61,7 @@ class Plan:
     saves: int
     page_reruns: int
     merit_reruns: int
-    parts: frozenset[str] = frozenset({"import", "parse", "sqlite", "results", "exports", "postgres", "load"})
+    parts: frozenset[str] = frozenset({"import", "parse", "sqlite", "results", "exports", "notes", "postgres", "load"})
     wall_goal_s: float | None = None
     strict: bool = False  # re-raise a part's exception instead of reporting it (the smoke test)
 
@@ -296,6 +298,9 @@ def run(plan: Plan) -> dict[str, Any]:
         if "exports" in plan.parts:
             suite.part("exports at 10,000 applications (bench/exports.py)",
                        lambda: _other_bench("exports", "exports (bench/exports.py)", "s", plan.quick))  # fmt: skip
+        if "notes" in plan.parts:
+            suite.part("notes saved while typing, real Chromium (bench/notes.py)",
+                       lambda: _other_bench("notes", "notes (bench/notes.py)", "s", plan.quick))  # fmt: skip
         if "postgres" in plan.parts:
             _postgres_part(suite)
         if "load" in plan.parts:

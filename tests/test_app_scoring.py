@@ -24,6 +24,7 @@ from tracker.models import (
     Score,
     Scorecard,
     ScorecardStatus,
+    TextDraft,
     User,
 )
 from tracker.services import scoring
@@ -512,11 +513,15 @@ def test_reopened_scorecard_asks_for_a_reason_on_resubmit(app_engine: Engine) ->
     rate(at, 1, 4)
     click(at, "Submit scorecard")
     assert "Say why you changed your scorecard" in at.error[0].value
-    at.text_input(key=f"score_reason_{card.id}").input("Found the example in my notes")
-    click(at, "Submit scorecard")
-    assert_no_exception(at)
+    type_into(at, f"score_reason_{card.id}", "Found the example")  # saved as a draft while typing (issue #18)
+    again = scoring_app(world.member.id or 0)  # a reload keeps it
+    assert autosave_boxes(again)[f"score_reason_{card.id}"]["text"] == "Found the example"
+    type_into(again, f"score_reason_{card.id}", "Found the example in my notes")
+    click(again, "Submit scorecard")
+    assert_no_exception(again)
     with read_session(app_engine) as session:
         assert session.get(Scorecard, card.id).status == ScorecardStatus.submitted
+        assert session.exec(select(TextDraft)).all() == [], "submitted: the draft is gone"
 
 
 def test_blind_scoring_hides_colleagues_until_the_own_scorecard_is_submitted(app_engine: Engine) -> None:
