@@ -208,3 +208,59 @@ def test_focus_moves_to_the_next_control_after_a_declaration_and_a_submit_and_to
         wait_until(lambda: t("Next candidate", "en") in _focused(page), "the focus on “Next candidate”", 20)
         page.get_by_role("link", name=t("Outstanding work", "en")).first.click()
         wait_until(lambda: _focused(page).startswith("H1"), "the focus on the new page's heading", 20)
+
+
+def test_a_consensus_rationale_typed_and_left_in_the_box_is_kept_as_a_draft_across_closing_the_tab(
+    browser: Any, app_server: AppServer, seed: Callable[..., Any]
+) -> None:
+    """The other long texts (issue #18 item 1): the chair's rationale, typed at a person's pace and never
+    left, is in the database (the chair's draft) 2 s after the last keystroke, and a new tab shows it."""
+    from factories import make_scorecard
+
+    from tracker.models import ScorecardStatus, TextDraft
+
+    def setup(session: Any) -> tuple[str, int]:
+        manager = make_user(session, role=Role.manager)
+        chair = make_user(session, role=Role.interviewer)
+        member = make_user(session, role=Role.interviewer)
+        posting = make_posting(session, owner=manager, criteria=2)
+        candidate = make_candidate(session, posting=posting, name="Robin Rationale")
+        make_panel(session, posting=posting, members=[chair, member], chair=chair)
+        for user, ratings in ((chair, [3, 4]), (member, [4, 2])):
+            make_scorecard(
+                session, candidate=candidate, interviewer=user, ratings=ratings, status=ScorecardStatus.submitted
+            )
+        return chair.email, candidate.id or 0
+
+    email, candidate_id = seed(setup)
+    label = t("Rationale for criterion {number}", "en", number=1)
+    text = "Agreed on 3 after the debrief."
+
+    def drafts_now() -> list[str]:
+        return seed(
+            lambda s: [d.text for d in s.exec(select(TextDraft).where(TextDraft.candidate_id == candidate_id)).all()]
+        )
+
+    with open_page(browser, app_server.url) as page:
+        sign_in_at(page, "/consensus", email, DEFAULT_PASSWORD)
+        area = (
+            page.locator('[class*="st-key-consensus_box_"]')
+            .first.frame_locator("iframe")
+            .get_by_role("textbox", name=label)
+        )
+        area.click()
+        area.press_sequentially(text, delay=TYPING_DELAY_MS)
+        time.sleep(2)  # idle, still in the box
+        context = page.context
+        page.close()
+        wait_until(lambda: text in drafts_now(), "the rationale draft in the database after the tab closed", 10)
+        tab = context.new_page()
+        tab.goto("/consensus")
+        wait_for_app(tab)
+        again = (
+            tab.locator('[class*="st-key-consensus_box_"]')
+            .first.frame_locator("iframe")
+            .get_by_role("textbox", name=label)
+        )
+        again.wait_for()
+        assert again.input_value() == text
