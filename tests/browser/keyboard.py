@@ -31,7 +31,7 @@ _FOCUSED = """() => {
   let name = el.getAttribute('aria-label') || '';
   if (!name && el.labels && el.labels.length) name = labelText(el.labels[0]);
   if (!name && el.getAttribute('aria-labelledby')) {
-    name = el.getAttribute('aria-labelledby').split(/\\s+/).map(id => labelText(document.getElementById(id))).join(' ');
+    name = el.getAttribute('aria-labelledby').split(/\\s+/).map(id => labelText(el.ownerDocument.getElementById(id))).join(' ');
   }
   if (!name) name = labelText(el);
   const rect = el.getBoundingClientRect();
