@@ -17,8 +17,8 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from tracker.db import read_session, write_session
-from tracker.models import Candidate, Decision, DecisionOutcome, PostingSource, ScorecardStatus, User
-from tracker.services import accounts, sessions
+from tracker.models import Candidate, Decision, DecisionOutcome, PostingSource, ScorecardStatus, TextDraft, User
+from tracker.services import accounts, drafts, sessions
 from tracker.services.audit import record_event
 
 EASTERN = timezone(timedelta(hours=-5))
@@ -65,6 +65,9 @@ def fill_every_table(engine: Any) -> None:
         accounts.actor_for_sso(s, claims=claims, issuers=[issuer])
     with write_session(engine) as s:  # a stay-signed-in session (#18)
         sessions.start_session(s, world.actor("chair"))
+        # a long text being written, not recorded yet (#18)
+        s.add(TextDraft(user_id=world.chair.id or 0, candidate_id=world.candidates[0].id or 0,
+                        kind=drafts.DECISION_RATIONALE, text="Half a sentence"))  # fmt: skip
 
 
 def test_every_datetime_column_reads_back_aware_utc(engine: Any) -> None:
