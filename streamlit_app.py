@@ -28,8 +28,13 @@ navigation = frame.build_navigation(actor)
 # Always "hidden": the sidebar draws the menu itself, with list semantics (app_pages/frame/a11y.py).
 page = st.navigation(navigation.sections, position="hidden")
 show_sidebar(actor, navigation if actor and not actor.must_change_password else None)
-frame.show_flash()
-session_cookie.emit_browser_steps()
+# One container, always drawn, holds what only some runs draw (a flash, the cookie's and the focus's
+# scripts): without it, the page's elements move up or down by one from one run to the next, and the
+# browser redraws them from scratch (the candidates page's tabs went back to the first tab on a rerun).
+frame_slot = st.container()
+with frame_slot:
+    frame.show_flash()
+    session_cookie.emit_browser_steps()
 
 if actor is None:
     sign_in.show()
@@ -37,7 +42,8 @@ elif actor.must_change_password:
     sign_in.show_password_change(actor)
 elif navigation.spec_for(page).allows(actor.role):
     flush_all()  # a note box's last words, sent with the click that left its page (issue #18)
-    focus.apply(page.url_path)  # focus: the page's h1 after navigation, or the control a page asked for
+    with frame_slot:
+        focus.apply(page.url_path)  # focus: the page's h1 after navigation, or the control a page asked for
     page.run()
 else:
     frame.show_refusal(actor, navigation.spec_for(page))

@@ -226,7 +226,7 @@ def test_a_manager_records_a_decision_and_downloads_an_export_with_the_keyboard_
         # main bundle) are there at once; Tab pressed in that moment passes them (docs/accessibility.md).
         panel = page.get_by_role("tabpanel")
         panel.get_by_role("combobox", name=t("Outcome", lang), exact=True).wait_for()
-        panel.get_by_role("textbox", name=t("Rationale", lang), exact=True).wait_for()
+        wait_for_framed_box(page, t("Rationale", lang))  # an autosaved box (#18): a frame, drawn after the run
         panel.get_by_role("button", name=t("Record the decision", lang), exact=True).wait_for()
 
         # Logical order inside the tab: the candidate, the outcome, the rationale, then the button.
