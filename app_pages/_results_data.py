@@ -116,7 +116,7 @@ def merit_data(
 ) -> MeritData:
     """The lean load and the merit view (names dropped when ``anonymised``)."""
     frames = load_merit_frames(_session, _actor, posting_id=posting_id)
-    return MeritData(frames.posting, merit_view(frames, anonymised=anonymised), frames.scale)
+    return MeritData(frames.posting, merit_view(frames, anonymised=anonymised, lang=lang), frames.scale)
 
 
 @_cache

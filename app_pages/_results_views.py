@@ -186,7 +186,14 @@ def show_completeness(actor: Actor, scope: data.Scope) -> None:
         st.info(_("This posting has no candidates yet."))
         return
     ready = int(table["ready"].sum())
-    st.markdown(_("**{ready}** of **{total}** candidates are ready for a decision.", ready=ready, total=len(table)))
+    st.markdown(
+        _.ngettext(
+            "**{n}** of **{total}** candidates is ready for a decision.",
+            "**{n}** of **{total}** candidates are ready for a decision.",
+            ready,
+            total=len(table),
+        )
+    )
     st.caption(
         _(
             "A candidate is ready when every panel member without a conflict has submitted a scorecard and every "
@@ -195,7 +202,7 @@ def show_completeness(actor: Actor, scope: data.Scope) -> None:
     )
     only_missing = st.toggle(_("Only candidates who are not ready"), value=True, key="results_only_missing")
     rows = table[~table["ready"]] if only_missing else table
-    who = rows["label"] if scope.anonymised else rows["name"]
+    who = rows["label"].map(frame.candidate_label) if scope.anonymised else rows["name"]
     st.dataframe(
         pd.DataFrame(
             {

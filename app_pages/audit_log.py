@@ -101,7 +101,7 @@ rows = {
     _("Action"): [e.action for e in events],
     _("Entity"): [f"{e.entity_type} {e.entity_id}" if e.entity_id is not None else e.entity_type for e in events],
     _("Posting"): [keys.get(e.posting_id, str(e.posting_id)) if e.posting_id is not None else "" for e in events],
-    _("Candidate"): [e.candidate_label or "" for e in events],
+    _("Candidate"): [frame.candidate_label(e.candidate_label) for e in events],
     _("Reason"): [e.reason or "" for e in events],
 }
 full = pd.DataFrame({**rows, _("Details"): [_("(withheld: a colleague's draft, or blind scoring)") if e.withheld else details(e.before, e.after) for e in events]})

@@ -185,7 +185,6 @@ def make_candidate(
     candidate = Candidate(
         posting_id=posting.id or 0,
         label_number=label_number,
-        label=f"Candidate {label_number:02d}",
         name=name or f"Applicant Person {n}",
         email=email or f"applicant{n}@mail.example",
         language=language,

@@ -136,7 +136,9 @@ def test_unknown_candidates_and_kinds_are_refused(frames, kind) -> None:
 
 
 def test_file_names_carry_no_personal_information(frames) -> None:
-    assert report_filename(frames, 1, kind="record", lang="fr") == "northwind-analyst-candidate-01-record-fr.html"
+    # The label in the file's language (issue #21 §2).
+    assert report_filename(frames, 1, kind="record", lang="fr") == "northwind-analyst-candidature-01-record-fr.html"
+    assert report_filename(frames, 1, kind="record", lang="en") == "northwind-analyst-candidate-01-record-en.html"
 
 
 def test_a_candidate_without_any_rating_still_gets_a_record() -> None:

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 
 from tracker.db import read_session
 from tracker.formula import FORMULA_PREFIXES, looks_like_formula, neutralise_text
+from tracker.labels import label_text
 from tracker.results.data import PostingFrames, load_posting_frames
 from tracker.results.merit import CONSENSUS, MEAN, NOT_ASSESSED, ORDERING_NOTE, MeritView
 from tracker.services.actor import Actor
@@ -144,7 +145,7 @@ def scores_export_frame(frames: PostingFrames, *, lang: str = "en", anonymised: 
     data = scores.merge(cand[["label", "label_number", "name"]], left_on="candidate_id", right_index=True, how="left")
     data = data.sort_values(["label_number", "interviewer", "rubric_version", "criterion_id"], kind="stable")
     text_column = "text_fr" if lang == "fr" else "text_en"
-    out = pd.DataFrame({h["label"]: data["label"].to_numpy()})
+    out = pd.DataFrame({h["label"]: [label_text(int(n), lang) for n in data["label_number"]]})
     if not anonymised:
         out[h["name"]] = data["name"].to_numpy()
     out[h["interviewer"]] = data["interviewer"].to_numpy()

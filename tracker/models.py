@@ -18,6 +18,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from tracker.i18n.message import Message
+from tracker.labels import candidate_label
+
 
 def utcnow() -> datetime:
     """Timestamps are timezone-aware UTC (sqlmodel refuses naive ones); pages convert for display."""
@@ -214,7 +217,8 @@ class PanelMember(SQLModel, table=True):
     added_at: datetime = Field(default_factory=utcnow)
 
 
-# A person applying to one posting. ``label`` ("Candidate 07") is stable and is all that anonymised views show.
+# A person applying to one posting. ``label_number`` is stable and is all that anonymised views show,
+# rendered per language by tracker.labels (« Candidature 07 » / "Candidate 07"); no label text is stored.
 class Candidate(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("posting_id", "email"),
@@ -223,7 +227,6 @@ class Candidate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     posting_id: int = Field(sa_column=_fk("posting.id", ondelete="CASCADE"))
     label_number: int
-    label: str = Field(max_length=40)
     name: str = Field(max_length=300)
     email: str = Field(max_length=320)
     # The official language the candidate chose for assessment.
@@ -232,6 +235,11 @@ class Candidate(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1
+
+    @property
+    def label(self) -> Message:
+        """The label in English for ``str()``; ``.translate(lang)`` or ``tracker.labels.label_text`` to show it."""
+        return candidate_label(self.label_number)
 
 
 # A panel member's declaration before scoring a candidate: conflict of interest and assessment language.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tracker.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, N_, Translator, localized, normalise_lang
+from tracker.labels import label_text
 from tracker.models import Role
 
 LANG_KEY = "lang"
@@ -50,6 +51,11 @@ def sync_lang_query_param() -> None:
 def translator() -> Translator:
     """``_ = frame.translator()`` at the top of a page, then ``_("Text")``."""
     return Translator(current_lang())
+
+
+def candidate_label(value: object) -> str:
+    """A candidate's label (number, label message, or label text in either language) in this run's language."""
+    return label_text(value, current_lang())
 
 
 def role_label(role: Role | str) -> str:

@@ -41,7 +41,7 @@ def command(posting_ref: str, fmt: str, what: str, lang: str, anonymised: bool, 
     except TrackerError as exc:
         raise click.ClickException(str(exc)) from exc
     if what == "merit":
-        data = export_merit(merit_view(frames, anonymised=anonymised), fmt=fmt, lang=lang)
+        data = export_merit(merit_view(frames, anonymised=anonymised, lang=lang), fmt=fmt, lang=lang)
         rows = len(frames.candidates)
     else:
         data = export_scores(frames, fmt=fmt, lang=lang, anonymised=anonymised)

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from tracker.labels import label_text
 from tracker.models import utcnow
 from tracker.reports.strings import words
 from tracker.results.data import PostingFrames
@@ -126,7 +127,7 @@ def _common(frames: PostingFrames, candidate_id: int, lang: str, now: datetime |
         },
         "candidate": {
             "name": _text(cand["name"]),
-            "label": _text(cand["label"]),
+            "label": label_text(int(cand["label_number"]), lang),
             "status": w.get(f"status_{cand['status']}", _text(cand["status"])),
             "language": w.get(f"lang_{language}", language),
         },
@@ -377,6 +378,6 @@ def render(
 
 def report_filename(frames: PostingFrames, candidate_id: int, *, kind: str, lang: str) -> str:
     """A file name without personal information: posting key, anonymised label, kind and language."""
-    label = _text(_candidate_row(frames, candidate_id)["label"]) or f"candidate-{candidate_id}"
+    label = label_text(int(_candidate_row(frames, candidate_id)["label_number"]), lang)
     slug = re.sub(r"[^a-z0-9]+", "-", f"{frames.posting.translation_key}-{label}".lower()).strip("-")
     return f"{slug}-{kind}-{lang}.html"

@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Select, and_, case, false, func, literal, null, select, true, union_all
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from tracker.labels import candidate_label
 from tracker.models import (
     Candidate,
     Consensus,
@@ -436,6 +437,10 @@ def _column(name: str, values: list[Any]) -> Any:
         return np.array(values, dtype=float)
     if name in _DATETIME_COLUMNS:
         return pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+    if name == "label":
+        # The query reads label_number here: the label is a number, written (in English, the form
+        # pages and documents re-render per language with tracker.labels.label_text) from it.
+        values = [str(candidate_label(v)) for v in values]
     if any(isinstance(v, enum.Enum) for v in values[:1]):
         values = [v.value if isinstance(v, enum.Enum) else v for v in values]
     # Plain object columns: pandas' default Arrow-backed strings cost more to build than they save here.
@@ -468,8 +473,8 @@ _LEAN_CANDIDATE_COLUMNS = CANDIDATE_COLUMNS[:8]  # through the override: what th
 
 def _candidates_query(posting_id: int, ids: list[int] | None, *, detail: bool = True) -> Select[Any]:
     columns: list[Any] = [
-        Candidate.id, Candidate.label, Candidate.label_number, Candidate.name, Candidate.language,
-        Candidate.status, Decision.outcome, Decision.override_reason,
+        Candidate.id, col(Candidate.label_number).label("label"), Candidate.label_number, Candidate.name,
+        Candidate.language, Candidate.status, Decision.outcome, Decision.override_reason,
     ]  # fmt: skip
     decider = aliased(User)
     if detail:

@@ -1,17 +1,16 @@
 """Find a posting, candidate or acting user from what a person types on the command line.
 
-``report`` and ``export`` accept a posting's translation key or id, a candidate's label ("Candidate 07",
-"candidate 7") or id, and ``--as-user EMAIL``. These helpers only resolve names to ids; access is
-checked afterwards by the results loader like for any other caller.
+``report`` and ``export`` accept a posting's translation key or id, a candidate's label in English
+or French ("Candidate 07", "candidature 7") or id, and ``--as-user EMAIL``. These helpers only resolve
+names to ids; access is checked afterwards by the results loader like for any other caller.
 """
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from tracker.labels import parse_label
 from tracker.models import Candidate, Posting, User
 from tracker.services.actor import SYSTEM_ACTOR, Actor
 from tracker.services.errors import NotFoundError
@@ -35,21 +34,18 @@ def resolve_posting(session: Session, key_or_id: str) -> int:
 
 
 def resolve_candidate(session: Session, posting_id: int, label_or_id: str) -> int:
-    """The candidate id for a label ("Candidate 07", "candidate 7", "07") or an id, within the posting."""
+    """The candidate id for a label in either language ("Candidate 07", « Candidature 7 ») or an id."""
     text = label_or_id.strip()
     rows = session.execute(
-        select(Candidate.id, Candidate.label, Candidate.label_number).where(Candidate.posting_id == posting_id)
+        select(Candidate.id, Candidate.label_number).where(Candidate.posting_id == posting_id)
     ).all()
-    for candidate_id, label, _ in rows:
-        if label.lower() == text.lower():
-            return int(candidate_id)
-    number = re.fullmatch(r"(?:candidate\s*)?0*(\d+)", text, flags=re.IGNORECASE)
-    if number and not text.isdigit():
-        for candidate_id, _, label_number in rows:
-            if label_number == int(number.group(1)):
+    number = parse_label(text)
+    if number is not None:
+        for candidate_id, label_number in rows:
+            if label_number == number:
                 return int(candidate_id)
     if text.isdigit():
-        for candidate_id, _, _ in rows:
+        for candidate_id, _ in rows:
             if candidate_id == int(text):
                 return int(candidate_id)
     raise NotFoundError(

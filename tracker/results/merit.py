@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tracker.labels import label_text
 from tracker.results.data import PostingFrames
 
 # Where a cell's value comes from.
@@ -384,8 +385,11 @@ def candidate_summary(cells: pd.DataFrame) -> pd.DataFrame:
     return summary.drop(columns=["with_value", "cells"])
 
 
-def merit_view(frames: PostingFrames, *, anonymised: bool = False) -> MeritView:
-    """Compute the merit view; ``anonymised`` shows the stable labels and drops names."""
+def merit_view(frames: PostingFrames, *, anonymised: bool = False, lang: str = "en") -> MeritView:
+    """Compute the merit view; ``anonymised`` shows the stable labels and drops names.
+
+    ``label`` (and ``display_name`` when anonymised) is written in ``lang`` (« Candidature 07 »).
+    """
     grid = _grid(frames)
     verdicts = _verdicts(grid)
     crit = grid.criteria.copy()
@@ -394,6 +398,7 @@ def merit_view(frames: PostingFrames, *, anonymised: bool = False) -> MeritView:
     crit = crit.sort_values(["_assets_last", "number"], kind="stable").drop(columns="_assets_last")
 
     table = frames.candidates[["candidate_id", "label", "label_number", "name", "status", "decision"]].copy()
+    table["label"] = pd.Series([label_text(int(n), lang) for n in table["label_number"]], index=table.index, dtype=object)
     table["decision"] = table["decision"].astype(object).where(table["decision"].notna(), "pending")
     # An override (a decision against the essentials verdict, issue #10) is flagged wherever the table goes.
     override = frames.candidates.get("decision_override_reason")

@@ -22,6 +22,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from tracker.i18n import N_
+from tracker.labels import candidate_label, parse_label
 from tracker.models import AuditEvent, AuditPersonalData, Posting, PostingRevision, Role
 from tracker.services.actor import Actor
 from tracker.services.blind import blind_candidate_ids
@@ -81,7 +82,7 @@ def record_event(
         "entity_type": entity_type,
         "entity_id": entity_id,
         "posting_id": posting_id,
-        "candidate_label": candidate.label if candidate is not None else None,
+        "candidate_label": str(candidate.label) if candidate is not None else None,
         "reason": reason,
         "before_json": None if personal else to_json(before),
         "after_json": None if personal else to_json(after),
@@ -112,7 +113,9 @@ def record_access(
 
     The caller commits it in its own write transaction (the read itself ran in a read-only one).
     """
-    labels = list(candidate_labels)
+    # The trail keeps one form of a label (English, as before; the audit page re-renders it per
+    # language), whichever language the caller's table was in.
+    labels = [str(candidate_label(n)) if (n := parse_label(label)) is not None else label for label in candidate_labels]
     values = {
         "actor_id": actor.id,
         "actor_email": actor.email,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,7 @@ from sqlmodel import Session, col, select
 from tracker.email_address import canonical_email
 from tracker.i18n import N_
 from tracker.i18n.message import Join, Message, Number, as_message
+from tracker.labels import candidate_label, parse_label
 from tracker.models import AuditEvent, Candidate, CandidateStatus, Declaration, Lang, Posting, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
@@ -51,7 +51,6 @@ _LANGUAGES = {
     "": Lang.en, "en": Lang.en, "eng": Lang.en, "english": Lang.en, "anglais": Lang.en,
     "fr": Lang.fr, "fra": Lang.fr, "fre": Lang.fr, "french": Lang.fr, "français": Lang.fr, "francais": Lang.fr,
 }
-_LABEL_RE = re.compile(r"(\d+)\s*$")
 
 
 # A candidate as pages show it. ``label`` ("Candidate 07") never changes and is never reused.
@@ -112,12 +111,13 @@ class CsvPreview:
         return not self.errors
 
 
-def label_for(number: int) -> str:
-    return f"Candidate {number:02d}"
+def label_for(number: int) -> Message:
+    """The label of number ``number`` (one formatting function: :func:`tracker.labels.candidate_label`)."""
+    return candidate_label(number)
 
 
 def _snapshot(c: Candidate) -> dict[str, Any]:
-    return {"label": c.label, "name": c.name, "email": c.email, "language": c.language, "status": c.status}
+    return {"label": str(c.label), "name": c.name, "email": c.email, "language": c.language, "status": c.status}
 
 
 def _next_label_number(session: Session, posting_id: int) -> int:
@@ -134,7 +134,8 @@ def _next_label_number(session: Session, posting_id: int) -> int:
         )
         .distinct()
     ).all()
-    used = [int(m.group(1)) for label in labels if label and (m := _LABEL_RE.search(label))]
+    # Labels in the audit trail may be in either language (written as they were at the time).
+    used = [n for label in labels if (n := parse_label(label)) is not None]
     return max([live, *used]) + 1
 
 
@@ -171,8 +172,10 @@ def check_language(language: Lang | str | None) -> Lang:
 
 def _existing_emails(session: Session, posting_id: int) -> dict[str, str]:
     return {
-        email.lower(): label
-        for email, label in session.exec(select(Candidate.email, Candidate.label).where(Candidate.posting_id == posting_id)).all()
+        email.lower(): candidate_label(number)
+        for email, number in session.exec(
+            select(Candidate.email, Candidate.label_number).where(Candidate.posting_id == posting_id)
+        ).all()
     }
 
 
@@ -201,7 +204,7 @@ def _insert_candidates(session: Session, actor: Actor, posting_id: int, rows: li
     now = utcnow()
     values = [
         {
-            "posting_id": posting_id, "label_number": first + i, "label": label_for(first + i),
+            "posting_id": posting_id, "label_number": first + i,
             "name": row["name"], "email": row["email"], "language": row["language"],
             "status": CandidateStatus.active, "created_at": now, "updated_at": now, "version": 1,
         }
@@ -369,7 +372,7 @@ def parse_candidates_csv(data: bytes, existing: dict[str, str] | None = None) ->
             RowError(
                 1,
                 Message(
-                    N_("The header lacks the column(s) {columns}; the first line must read name,email (and optionally language)."),
+                    N_("Columns missing from the header: {columns}; the first line must read name,email (and optionally language)."),
                     columns=missing,
                 ),
             )
@@ -379,14 +382,14 @@ def parse_candidates_csv(data: bytes, existing: dict[str, str] | None = None) ->
             RowError(
                 1,
                 Message(
-                    N_("Unknown column(s) {columns}: the file may only have name, email and language; remove the others."),
+                    N_("Unknown columns: {columns}; the file may only have name, email and language; remove the others."),
                     columns=[repr(u) for u in unknown],
                 ),
             )
         )
     if repeated:
         errors.append(
-            RowError(1, Message(N_("The column(s) {columns} appear twice in the header; keep one of each."), columns=repeated))
+            RowError(1, Message(N_("Columns that appear twice in the header: {columns}; keep one of each."), columns=repeated))
         )
     if errors:
         return CsvPreview([], errors)
@@ -475,7 +478,7 @@ def import_candidates_csv(session: Session, actor: Actor, *, posting_id: int, da
     if preview.errors:
         problems = [e.as_message() for e in preview.errors]
         raise ValidationError(
-            N_("Nothing was imported: {count} problem(s) in the file. {details}"),
+            N_("Nothing was imported; problems in the file: {count}. {details}"),
             problems,
             count=len(problems),
             details=Join.of(problems, " ", limit=3),

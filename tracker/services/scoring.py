@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from tracker.i18n import N_
 from tracker.i18n.message import Message
+from tracker.labels import candidate_label
 from tracker.models import (
     Candidate,
     CandidateStatus,
@@ -330,7 +331,7 @@ def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
     queued = col(Candidate.status) == CandidateStatus.active
     rows = session.execute(
         select(
-            Candidate.id, Candidate.label, Candidate.name, Candidate.language, Posting.id, Posting.title_en,
+            Candidate.id, Candidate.label_number, Candidate.name, Candidate.language, Posting.id, Posting.title_en,
             Posting.title_fr,
         )  # fmt: skip
         .join(Posting, col(Posting.id) == col(Candidate.posting_id))
@@ -379,7 +380,8 @@ def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
         ).all()
     )
     items = []
-    for candidate_id, label, name, language, posting_id, title_en, title_fr in rows:
+    for candidate_id, label_number, name, language, posting_id, title_en, title_fr in rows:
+        label = candidate_label(label_number)
         card = cards.get(candidate_id)
         rubric_id = card[2] if card else current.get(posting_id)
         items.append(
@@ -461,7 +463,7 @@ def _save_check(rated: bool) -> Any:
     )
     return (
         select(
-            Scorecard.interviewer_id, Scorecard.status, Candidate.id, Candidate.label, Candidate.posting_id,
+            Scorecard.interviewer_id, Scorecard.status, Candidate.id, Candidate.label_number, Candidate.posting_id,
             Criterion.id, PanelMember.id, on_scale,
         )
         .join(Candidate, col(Candidate.id) == col(Scorecard.candidate_id))
@@ -546,7 +548,8 @@ def save_draft_score(
     ).first()
     if row is None:
         raise NotFoundError(N_("Scorecard {scorecard_id} does not exist."), scorecard_id=scorecard_id)
-    interviewer_id, status, candidate_id, label, posting_id, found_criterion, seat, on_scale = row
+    interviewer_id, status, candidate_id, label_number, posting_id, found_criterion, seat, on_scale = row
+    label = candidate_label(label_number)
     if interviewer_id != actor.id:
         raise PermissionDeniedError(N_("You can only change your own scorecard."))
     if seat is None:
