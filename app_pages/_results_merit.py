@@ -56,9 +56,9 @@ def essentials_text(row: pd.Series, lang: str) -> str:
         return _("no essential criterion")
     verdict = row["essentials_verdict"]
     if verdict == MET:
-        return _("✓ all {n} met", n=total)
+        return _.ngettext("✓ {n} of {n} met", "✓ all {n} met", total)
     if verdict == NOT_MET:
-        return _("✗ {missed} of {n} not met", missed=int(row["essentials_not_met"]), n=total)
+        return _.ngettext("✗ {n} of {total} not met", "✗ {n} of {total} not met", int(row["essentials_not_met"]), total=total)
     return _("… {pending} of {n} without a verdict yet", pending=int(row["essentials_pending"]), n=total)
 
 
@@ -240,7 +240,7 @@ def show(actor: Actor, scope: data.Scope) -> None:
           "qualifications, operational requirements and organisational needs."),
         icon=":material/info:",
     )  # fmt: skip
-    st.caption(_("Showing {shown} of {total} candidates.", shown=len(shown), total=len(raw)))
+    st.caption(_("Candidates shown: {shown} of {total}.", shown=len(shown), total=len(raw)))
     h = header_names(scope.lang)
     st.dataframe(
         display.loc[shown.index],

@@ -429,7 +429,7 @@ def _form(user_id: int, bundle: ScorecardBundle) -> None:
         )  # fmt: skip
     st.progress(
         card.rated / card.total if card.total else 0.0,
-        text=_("{rated} of {total} criteria rated", rated=card.rated, total=card.total),
+        text=_("Criteria rated: {rated} of {total}", rated=card.rated, total=card.total),
     )
     st.caption(_("Every change is saved as a draft as soon as you make it (notes: while you type)."))
     scale_expander(rubric)
@@ -550,7 +550,7 @@ def _submit_box(user_id: int, card: ScorecardView) -> None:
         return
     st.session_state[FLASH_KEY] = (
         "success",
-        _("Scorecard for {label} submitted. It is now read-only.", label=frame.escape_markdown(card.candidate_label)),
+        _("Scorecard for {label} submitted. It is now read-only.", label=frame.escape_markdown(frame.candidate_label(card.candidate_label))),
     )
     focus.focus_next(focus.BUTTON, _("Next candidate"))
     st.rerun()
@@ -599,7 +599,7 @@ def _read_only(user_id: int, bundle: ScorecardBundle) -> None:
         # Issue #17: a card that rates nothing opens no colleague's card (the service's rule, said here).
         st.info(
             _("Blind scoring: your scorecard for {candidate} rates no criterion, so it does not open your colleagues' "
-              "scorecards; ask the chair or the hiring manager.", candidate=frame.escape_markdown(card.candidate_label))
+              "scorecards; ask the chair or the hiring manager.", candidate=frame.escape_markdown(frame.candidate_label(card.candidate_label)))
         )  # fmt: skip
     elif not others:
         st.info(_("No colleague has submitted a scorecard for this candidate yet."))

@@ -33,7 +33,7 @@ if actor.role != Role.admin:
         st.info(
             _.ngettext("You have {n} scorecard to finish", "You have {n} scorecards to finish", len(owed))
             + " "
-            + _("({missing} not started, {drafts} drafts).", missing=missing, drafts=len(owed) - missing),
+            + _("(not started: {missing}; drafts: {drafts}).", missing=missing, drafts=len(owed) - missing),
             icon=":material/rate_review:",
         )
         link("scoring", _("Continue scoring"))

@@ -37,13 +37,13 @@ def my_debts() -> None:
     st.markdown(
         _.ngettext("You owe {n} scorecard", "You owe {n} scorecards", len(owed))
         + " "
-        + _("({missing} not started, {drafts} drafts).", missing=missing, drafts=len(owed) - missing)
+        + _("(not started: {missing}; drafts: {drafts}).", missing=missing, drafts=len(owed) - missing)
     )
     st.dataframe(
         [
             {
                 _("Posting"): posting_title(item.posting_title_en, item.posting_title_fr),
-                _("Candidate"): item.candidate_label,
+                _("Candidate"): frame.candidate_label(item.candidate_label),
                 _("Status"): status_text(item.status),
                 _("Since"): local_datetime(item.since),
                 _("Waiting for"): age_text(item.since),
@@ -56,7 +56,7 @@ def my_debts() -> None:
     for item in owed:
         st.page_link(
             SCORING.relative_path,
-            label=_("Score {label} ({posting})", label=item.candidate_label,
+            label=_("Score {label} ({posting})", label=frame.candidate_label(item.candidate_label),
                     posting=frame.escape_markdown(posting_title(item.posting_title_en, item.posting_title_fr))),
             icon=SCORING.icon,
             query_params={"candidate": str(item.candidate_id)},
@@ -86,13 +86,13 @@ def posting_debts() -> None:
         st.success(_("Every panel member has submitted every scorecard of this posting."), icon=":material/task_alt:")
         return
     missing = sum(1 for row in rows if row.status == outstanding.MISSING)
-    st.markdown(_("{missing} missing, {drafts} still drafts; the oldest first.", missing=missing,
+    st.markdown(_("Missing: {missing}; still drafts: {drafts}; the oldest first.", missing=missing,
                   drafts=len(rows) - missing))  # fmt: skip
     st.dataframe(
         [
             {
                 _("Interviewer"): row.interviewer_name,
-                _("Candidate"): row.candidate_label,
+                _("Candidate"): frame.candidate_label(row.candidate_label),
                 _("Status"): status_text(row.status),
                 _("Since"): local_datetime(row.since),
                 _("Waiting for"): age_text(row.since),

@@ -68,13 +68,13 @@ def show_report(rows: list[dict]) -> None:
                             "{n} postings could not be imported; the report says why.", failed))
     else:
         st.success(
-            _("Import finished: {created} created, {updated} updated, {new_version} with a new rubric version, "
+            _("Import finished. Created: {created}; updated: {updated}; with a new rubric version: {new_version}; "
               # markdown-safe: the parameters are counts
-              "{unchanged} unchanged.", **{k: counts[k] for k in ("created", "updated", "new_version", "unchanged")})
+              "unchanged: {unchanged}.", **{k: counts[k] for k in ("created", "updated", "new_version", "unchanged")})
         )
     table = pd.DataFrame(
         {
-            _("File(s)"): [row["path"] for row in rows],
+            _("Files"): [row["path"] for row in rows],
             _("Posting"): [row["key"] for row in rows],
             _("Result"): [common.label(ACTION_LABELS, row["action"]) for row in rows],
             _("Criteria found"): [row["criteria"] for row in rows],

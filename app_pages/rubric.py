@@ -34,7 +34,8 @@ if view is None:
 
 next_version = view.version_number + 1
 status = common.label(common.RUBRIC_STATUS_LABELS, view.status)
-st.markdown(_("**Version {version}** · {status} · {n} criteria", version=view.version_number, status=status, n=len(view.criteria)))
+st.markdown(_.ngettext("**Version {version}** · {status} · {n} criterion", "**Version {version}** · {status} · {n} criteria",
+                        len(view.criteria), version=view.version_number, status=status))  # fmt: skip
 if view.locked:
     st.warning(
         _("This version is locked: scoring has started or it was locked by hand. Saving any change below creates "

@@ -43,7 +43,7 @@ def test_an_interviewer_is_told_how_many_scorecards_to_finish(app_engine: Engine
     with write_session(app_engine) as session:
         make_scorecard(session, candidate=world.candidates[0], interviewer=world.chair, ratings=[3])
     at = home(world.chair)
-    assert "You have 2 scorecards to finish (1 not started, 1 drafts)." in texts(at)
+    assert "You have 2 scorecards to finish (not started: 1; drafts: 1)." in texts(at)
     assert "Continue scoring" in link_labels(at)
 
 

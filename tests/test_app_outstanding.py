@@ -47,7 +47,7 @@ def test_an_interviewer_sees_what_they_owe_and_for_how_long(app_engine: Engine) 
         session.add(draft)
         make_declaration(session, candidate=world.candidates[2], user=world.member, has_conflict=True)
     at = outstanding_app(world.member)
-    assert "You owe 1 scorecard (0 not started, 1 drafts)." in texts(at)
+    assert "You owe 1 scorecard (not started: 0; drafts: 1)." in texts(at)
     assert table(at) == [
         {"Posting": world.posting.title_en, "Candidate": "Candidate 02", "Status": "Draft",
          "Since": table(at)[0]["Since"], "Waiting for": "3 days"},
@@ -78,7 +78,7 @@ def test_a_manager_sees_missing_and_draft_scorecards_of_their_posting(app_engine
         ("Charlie Chair", "Candidate 02", "Not started"),
         ("Mika Member", "Candidate 02", "Not started"),
     ]
-    assert "2 missing, 1 still drafts; the oldest first." in texts(at)
+    assert "Missing: 2; still drafts: 1; the oldest first." in texts(at)
 
 
 def test_an_admin_chooses_among_every_posting(app_engine: Engine) -> None:
@@ -95,5 +95,5 @@ def test_a_manager_on_a_panel_also_sees_their_own_debts(app_engine: Engine) -> N
     with write_session(app_engine) as session:
         session.add(PanelMember(posting_id=world.other_posting.id or 0, user_id=world.manager.id or 0))
     at = outstanding_app(world.manager)
-    assert "You owe 2 scorecards (2 not started, 0 drafts)." in texts(at)
+    assert "You owe 2 scorecards (not started: 2; drafts: 0)." in texts(at)
     assert {row["Posting"] for row in table(at)} == {world.other_posting.title_en}

@@ -102,7 +102,7 @@ def test_uploading_a_bilingual_pair_creates_one_posting_and_reports_each_file(ap
     assert row["Result"] == "Created"
     assert row["Criteria found"] == 3
     assert "We will assess you on:" in row["Sections used"]
-    assert "Import finished: 1 created, 0 updated, 0 with a new rubric version, 0 unchanged." in texts(at)
+    assert "Import finished. Created: 1; updated: 0; with a new rubric version: 0; unchanged: 0." in texts(at)
     with read_session(app_engine) as session:
         posting = session.exec(select(Posting).where(Posting.translation_key == "northwind-accessibility-specialist")).one()
         assert posting.owner_id == world.manager.id
@@ -127,7 +127,7 @@ def test_a_broken_file_is_reported_and_the_good_one_still_imported(app_engine: E
     at = signed_in(world.manager.id, page="postings")
     at = upload(at, [("broken.md", b"---\ntitle: [unclosed\n---\nbody\n"), ("accessibility.en.md", POSTING_EN)])
     assert_no_exception(at)
-    rows = {row["File(s)"]: row for row in report_rows(at)}
+    rows = {row["Files"]: row for row in report_rows(at)}
     assert rows["broken.md"]["Result"] == "Not imported"
     assert "broken.md" in rows["broken.md"]["Error"]
     assert rows["accessibility.en.md"]["Result"] == "Created"

@@ -148,7 +148,7 @@ def test_queue_shows_progress_per_candidate_and_overall(app_engine: Engine) -> N
     frame_rows = at.dataframe[0].value
     assert list(frame_rows["Rated"]) == ["3 / 3", "1 / 3"]
     assert list(frame_rows["Status"]) == ["Submitted", "Draft"]
-    assert at.get("progress")[0].proto.text == "1 of 2 scorecards submitted"
+    assert at.get("progress")[0].proto.text == "Scorecards submitted: 1 of 2"
 
 
 # --- the declaration --------------------------------------------------------------------------------

@@ -30,9 +30,9 @@ def row_counts(engine: Any) -> dict[str, int]:
 
 # (id, file bytes, fragments every one of which must be in the message, line numbers that must be named)
 CASES: list[tuple[str, bytes, tuple[str, ...]]] = [
-    ("missing-email-column", b"name\nAna Lima\n", ("lacks the column(s) email",)),
-    ("missing-both-columns", b"prenom;langue\nAna;fr\n", ("lacks the column(s) name, email", "Unknown column(s) 'prenom'")),
-    ("extra-column", b"name,email,phone\nAna Lima,ana@mail.example,555-0100\n", ("Unknown column(s) 'phone'",)),
+    ("missing-email-column", b"name\nAna Lima\n", ("Columns missing from the header: email",)),
+    ("missing-both-columns", b"prenom;langue\nAna;fr\n", ("Columns missing from the header: name, email", "Unknown columns: 'prenom'")),
+    ("extra-column", b"name,email,phone\nAna Lima,ana@mail.example,555-0100\n", ("Unknown columns: 'phone'",)),
     ("repeated-column", b"name,email,email\nAna Lima,ana@mail.example,ana@mail.example\n", ("appear twice",)),
     ("duplicate-email-in-file", b"name,email\nAna Lima,ana@mail.example\nAnn Lima,ANA@mail.example\n", ("Line 3", "already on line 2")),
     ("duplicate-email-on-posting", b"name,email\nNew Person,taken@mail.example\n", ("Line 2", "already uses the e-mail taken@mail.example")),

@@ -87,7 +87,7 @@ CASES: list[tuple[str, type[TrackerError], Callable[[World], Callable[[Any], obj
             s, w.actor("chair"), scorecard_id=1, criterion_id=1, rating=None, notes="x" * 10_001
         ),
         "The evidence notes is 10,001 characters long; shorten it to 10,000 at most.",
-        f"Le champ «{NBSP}notes sur les preuves{NBSP}» compte 10{NNBSP}001 caractères; réduisez-le à "
+        f"Le champ «{NBSP}notes d'observation{NBSP}» compte 10{NNBSP}001 caractères; réduisez-le à "
         f"10{NNBSP}000 caractères au plus.",
     ),
     (
@@ -103,7 +103,7 @@ CASES: list[tuple[str, type[TrackerError], Callable[[World], Callable[[Any], obj
         lambda w: lambda s: accounts.authenticate(s, email="nobody@northwind.example", password="wrong password"),
         "Sign-in failed: the e-mail or the password is wrong, or the account is locked after too many attempts "
         "(wait 15 minutes) or deactivated (ask an administrator).",
-        "Échec de la connexion : le courriel ou le mot de passe est erroné, ou le compte est verrouillé après trop "
+        "Échec de la connexion\u00a0: le courriel ou le mot de passe est erroné, ou le compte est verrouillé après trop "
         "de tentatives (attendez 15 minutes) ou désactivé (adressez-vous à l'administration).",
     ),
 ]
@@ -161,10 +161,10 @@ def test_csv_problems_keep_their_line_and_translate(sqlite_engine: Engine) -> No
     )
     assert exc.problems == ["Line 2: “not-an-email” is not an e-mail address; write it as name@example.ca."]
     assert message_text(exc.problems[0], "fr") == (
-        f"Ligne 2 : «{NBSP}not-an-email{NBSP}» n'est pas une adresse courriel; écrivez-la sous la forme nom@exemple.ca."
+        f"Ligne 2{NBSP}: «{NBSP}not-an-email{NBSP}» n'est pas une adresse courriel; écrivez-la sous la forme nom@exemple.ca."
     )
-    assert str(exc).startswith("Nothing was imported: 1 problem(s) in the file. Line 2: ")
-    assert message_text(exc.message, "fr").startswith("Rien n'a été importé : 1 problème(s) dans le fichier. Ligne 2 : ")
+    assert str(exc).startswith("Nothing was imported; problems in the file: 1. Line 2: ")
+    assert message_text(exc.message, "fr").startswith("Rien n'a été importé; problèmes dans le fichier\u00a0: 1. Ligne 2\u00a0: ")
 
 
 def test_posting_import_errors_carry_translatable_parser_messages(sqlite_engine: Engine) -> None:
@@ -195,7 +195,7 @@ def test_posting_import_errors_carry_translatable_parser_messages(sqlite_engine:
         (
             Message(N_("Role must be one of {roles}."), roles=Join.of(["admin", "manager"])),
             "Role must be one of admin, manager.",
-            "Le rôle doit être l'une des valeurs suivantes : admin, manager.",
+            "Le rôle doit être l'une des valeurs suivantes\u00a0: admin, manager.",
         ),
         (
             Message(N_("{first} or {second}"), first=Message(N_("an administrator")), second=Message(N_("a hiring manager"))),
@@ -315,7 +315,7 @@ def test_service_call_shows_a_services_refusal_in_the_sessions_language(app_db: 
             f"- {escape_markdown(p)}"
             for p in (
                 "Donnez un nom à l'utilisateur ou à l'utilisatrice.",
-                "Le rôle doit être l'une des valeurs suivantes : admin, manager, interviewer (reçu : 'boss').",
+                "Le rôle doit être l'une des valeurs suivantes\u00a0: admin, manager, interviewer (reçu\u00a0: 'boss').",
                 "Choisissez un mot de passe d'au moins 10 caractères.",
             )
         ),
