@@ -29,7 +29,7 @@ SELECTED_POSTING_KEY = "selected_posting_id"
 RUBRIC_STATUS_LABELS = {RubricStatus.draft: N_("Draft"), RubricStatus.locked: N_("Locked")}
 KIND_LABELS = {CriterionKind.essential: N_("Essential"), CriterionKind.asset: N_("Asset")}
 CANDIDATE_STATUS_LABELS = {
-    CandidateStatus.active: N_("Active"),
+    CandidateStatus.active: N_("In the process"),
     CandidateStatus.screened_out: N_("Screened out"),
     CandidateStatus.withdrawn: N_("Withdrawn"),
 }

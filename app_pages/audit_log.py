@@ -15,6 +15,7 @@ from app_pages import _common as common
 from app_pages import frame
 from tracker import exports
 from tracker.i18n import N_
+from tracker.labels import relabel
 from tracker.models import Role
 from tracker.services import audit, postings
 
@@ -102,9 +103,9 @@ rows = {
     _("Entity"): [f"{e.entity_type} {e.entity_id}" if e.entity_id is not None else e.entity_type for e in events],
     _("Posting"): [keys.get(e.posting_id, str(e.posting_id)) if e.posting_id is not None else "" for e in events],
     _("Candidate"): [frame.candidate_label(e.candidate_label) for e in events],
-    _("Reason"): [e.reason or "" for e in events],
+    _("Reason"): [relabel(e.reason or "", frame.current_lang()) for e in events],
 }
-full = pd.DataFrame({**rows, _("Details"): [_("(withheld: a colleague's draft, or blind scoring)") if e.withheld else details(e.before, e.after) for e in events]})
+full = pd.DataFrame({**rows, _("Details"): [_("(withheld: a colleague's draft, or blind scoring)") if e.withheld else relabel(details(e.before, e.after), frame.current_lang()) for e in events]})
 shown = pd.DataFrame(
     {**rows, _("Details"): [d if len(d) <= DETAILS_IN_TABLE else d[: DETAILS_IN_TABLE - 1] + "…" for d in full[_("Details")]]}
 )

@@ -43,9 +43,12 @@ by_id = {c.id: c for c in people}
 decided: dict[int, DecisionPublic] = frame.service_call(decisions.posting_decisions, actor, posting_id=selected.id) or {}
 
 
+# Written now, in this run's language: a format_func may be called outside the run (AppTest does).
+_choice_labels = {cid: f"{frame.candidate_label(c.label_number)} · {c.name}" for cid, c in by_id.items()}
+
+
 def candidate_label(candidate_id: int) -> str:
-    candidate = by_id[candidate_id]
-    return f"{frame.candidate_label(candidate.label_number)} · {candidate.name}"
+    return _choice_labels[candidate_id]
 
 
 def language_label(lang: Any) -> str:

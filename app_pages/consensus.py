@@ -78,10 +78,11 @@ def choose_candidate(posting_id: int) -> int | None:
         st.info(_("This posting has no candidates yet."))
         return None
     by_id = {c.id: c for c in people}
+    shown = {cid: f"{frame.candidate_label(c.label_number)} — {c.name}" for cid, c in by_id.items()}
     return st.selectbox(
         _("Candidate"),
         options=list(by_id),
-        format_func=lambda cid: f"{by_id[cid].label} — {by_id[cid].name}",
+        format_func=shown.__getitem__,
         key=f"consensus_candidate_{posting_id}",
     )
 
@@ -271,7 +272,7 @@ if rubric is None:
 scale_expander(rubric)
 agreed = sum(1 for row in board.rows if row.consensus is not None)
 st.progress(agreed / len(board.rows) if board.rows else 1.0,
-            text=_("{done} of {total} criteria agreed", done=agreed, total=len(board.rows)))  # fmt: skip
+            text=_("Criteria with a consensus: {done} of {total}", done=agreed, total=len(board.rows)))  # fmt: skip
 for row in board.rows:
     with st.container(border=True, key=f"consensus_box_{row.criterion.id}"):
         st.markdown(f"**{frame.escape_markdown(criterion_heading(row.criterion))}**")

@@ -99,12 +99,12 @@ def show_queue(queue: list[QueueItem], status_of: dict[int, str], title_of: dict
     done = sum(1 for item in owed if item.scorecard_status == ScorecardStatus.submitted)
     st.progress(
         done / len(owed) if owed else 1.0,
-        text=_("{done} of {total} scorecards submitted", done=done, total=len(owed)),
+        text=_("Scorecards submitted: {done} of {total}", done=done, total=len(owed)),
     )
     rows = {
         _("Posting"): [title_of[item.candidate_id] for item in queue],
-        _("Candidate"): [item.candidate_label for item in queue],
-        _("Name"): [item.candidate_name for item in queue],
+        _("Candidate"): [frame.candidate_label(item.candidate_label) for item in queue],
+        _("Name"): [frame.candidate_label(item.candidate_name) for item in queue],
         _("Status"): [status_of[item.candidate_id] for item in queue],
         _("Rated"): [f"{item.rated} / {item.total}" for item in queue],
     }
@@ -114,7 +114,7 @@ def show_queue(queue: list[QueueItem], status_of: dict[int, str], title_of: dict
 
 def declaration_form(item: QueueItem) -> None:
     """Before the first score: no conflict of interest, and the assessment language (the candidate's)."""
-    label = frame.escape_markdown(item.candidate_label)
+    label = frame.escape_markdown(frame.candidate_label(item.candidate_label))
     chosen = _(LANGUAGE_NAMES[item.candidate_language])
     st.markdown(_("Before you score **{label}**, make your declaration.", label=label))
     with st.form(f"declaration_{item.candidate_id}"):
@@ -198,21 +198,24 @@ picked = st.selectbox(
     _("Candidate to score"),
     options=order,
     index=order.index(current),
-    format_func=lambda cid: f"{by_id[cid].candidate_label} — {by_id[cid].candidate_name} · {status_of[cid]}",
+    format_func={
+        cid: f"{frame.candidate_label(by_id[cid].candidate_label)} — {frame.candidate_label(by_id[cid].candidate_name)} · {status_of[cid]}"
+        for cid in order
+    }.__getitem__,
 )
 if picked is not None and picked != current:
     current = st.session_state[CURRENT_KEY] = picked
 st.query_params[QUERY_KEY] = str(current)
 item = by_id[current]
 
-st.subheader(f"{frame.escape_markdown(item.candidate_label)} — {frame.escape_markdown(item.candidate_name)}")
+st.subheader(f"{frame.escape_markdown(frame.candidate_label(item.candidate_label))} — {frame.escape_markdown(frame.candidate_label(item.candidate_name))}")
 st.caption(frame.escape_markdown(posting_title(item.posting_title_en, item.posting_title_fr)))
 
 card_id: int | None = None
 if item.has_conflict:
     st.warning(
         _("You declared a conflict of interest with {label}, so you are off their panel and do not score them. "
-          "The hiring manager can see your declaration.", label=frame.escape_markdown(item.candidate_label)),
+          "The hiring manager can see your declaration.", label=frame.escape_markdown(frame.candidate_label(item.candidate_label))),
         icon=":material/block:",
     )  # fmt: skip
 elif not item.declared:

@@ -272,7 +272,7 @@ def test_the_essentials_filter_keeps_the_candidates_with_that_verdict(
     at.multiselect(key="results_filter_essentials").set_value([choice]).run()
     assert_no_exception(at)
     assert list(merit_table(at)["Name"]) == [rw.names[k] for k in expected]
-    assert f"Showing {len(expected)} of 4 candidates." in texts(at)
+    assert f"Candidates shown: {len(expected)} of 4." in texts(at)
 
 
 def test_the_decision_and_status_filters_combine(rw: ResultsWorld) -> None:
@@ -481,7 +481,7 @@ def test_charts_draw_with_translated_labels(rw: ResultsWorld) -> None:
     specs = [json.dumps(json.loads(element.proto.spec), ensure_ascii=False) for element in at.get("vega_lite_chart")]
     assert len(specs) == 3
     joined = "\n".join(specs)
-    assert "Vue du mérite" in joined
+    assert "Tableau du mérite" in joined
     assert "Répartition des cotes par critère" in joined
     assert "Étalonnage des membres du comité" in joined
 
@@ -667,4 +667,4 @@ def test_a_cell_says_where_its_value_comes_from(args: tuple, expected: str) -> N
 def test_posting_scores_file_gives_the_manager_the_raw_scores(rw: ResultsWorld, app_engine: Engine) -> None:
     data = posting_scores_file(app_engine, rw.world.actor("manager"), posting_id=rw.posting_id, fmt="csv", lang="fr")
     frame = pd.read_csv(io.BytesIO(data), encoding=CSV_ENCODING)
-    assert "Notes sur les preuves" in frame.columns and len(frame) == 28
+    assert "Notes d'observation" in frame.columns and len(frame) == 28

@@ -106,8 +106,8 @@ def test_merit_xlsx_reads_back_equal_with_an_about_sheet() -> None:
     frames = frames_with(["Zoë Côté", "André Lévesque"])
     view = merit_view(frames)
     workbook = openpyxl.load_workbook(io.BytesIO(export_merit(view, fmt="xlsx", lang="fr")))
-    assert workbook.sheetnames == ["Vue du mérite", "À propos"]
-    back = pd.read_excel(io.BytesIO(export_merit(view, fmt="xlsx", lang="fr")), sheet_name="Vue du mérite")
+    assert workbook.sheetnames == ["Tableau du mérite", "À propos"]
+    back = pd.read_excel(io.BytesIO(export_merit(view, fmt="xlsx", lang="fr")), sheet_name="Tableau du mérite")
     expected = merit_export_frame(view, lang="fr")
     assert list(back.columns) == list(expected.columns)
     assert back["Nom"].tolist() == expected["Nom"].tolist()
@@ -160,7 +160,7 @@ def test_raw_scores_export_reads_back_equal() -> None:
     assert len(expected) == 8  # 2 candidates x 2 interviewers x 2 criteria
     back = pd.read_excel(io.BytesIO(export_scores(frames, fmt="xlsx", lang="fr")), sheet_name="Cotes")
     assert list(back.columns) == list(expected.columns)
-    assert back["Notes sur les preuves"].tolist() == expected["Notes sur les preuves"].tolist()
+    assert back["Notes d'observation"].tolist() == expected["Notes d'observation"].tolist()
     assert back["Cote"].fillna(-1).tolist() == expected["Cote"].fillna(-1).tolist()
     assert set(back["Non évalué"]) == {"oui", "non"}
     csv = pd.read_csv(io.BytesIO(export_scores(frames, fmt="csv", lang="fr")), encoding="utf-8-sig")

@@ -72,3 +72,10 @@ def test_lookup_accepts_the_label_in_either_language_and_the_id(engine: Any) -> 
         assert resolve_candidate(s, world.posting.id, str(second.id)) == second.id
         with pytest.raises(NotFoundError):
             resolve_candidate(s, world.posting.id, "Candidature 99")
+
+
+def test_relabel_writes_every_label_inside_a_stored_text_in_the_readers_language() -> None:
+    from tracker.labels import relabel
+
+    assert relabel("first scorecard opened (Candidate 01)", "fr") == "first scorecard opened (Candidature 01)"
+    assert relabel('{"label": "Candidature 12", "x": "Candidate 3"}', "en") == '{"label": "Candidate 12", "x": "Candidate 3"}'

@@ -61,7 +61,7 @@ def test_heatmap_of_an_anonymised_view_shows_no_names(frames) -> None:
 def test_french_titles_come_from_the_callers_translator(frames) -> None:
     chart = charts.merit_heatmap(merit_view(frames), t=charts.builtin_translator("fr"))
     text = spec_text(chart)
-    assert "Vue du mérite" in text and "Critère" in text and "Merit view" not in text
+    assert "Tableau du mérite" in text and "Critère" in text and "Merit view" not in text
 
 
 def test_every_word_has_a_french_translation() -> None:
@@ -95,7 +95,7 @@ def test_calibration_bars_say_the_direction_in_words() -> None:
     assert data.loc["Blake Singh", "label"] == "-1.50 severe (n=1)"
     assert data.loc["Casey Roy", "label"] == "+0.00 in line (n=1)"
     french = charts.calibration_data(calibration, t=charts.builtin_translator("fr")).set_index("interviewer")
-    assert french.loc["Blake Singh", "label"] == "-1.50 sévère (n=1)"
+    assert french.loc["Blake Singh", "label"] == "-1.50 cote plus bas (n=1)"
     as_dict = charts.calibration_bars(calibration).to_dict()
     assert [layer["mark"]["type"] for layer in as_dict["layer"]] == ["bar", "rule", "text", "text"]
 

@@ -55,7 +55,7 @@ HEADERS = {
         "essentials": "Critères essentiels", "total": "Total pondéré", "complete": "Tous les critères ont une valeur",
         "basis": "fondement", "verdict": "verdict", "interviewer": "Membre du comité", "criterion": "Critère",
         "number": "Numéro du critère", "kind": "Type", "version": "Version de la grille", "rating": "Cote",
-        "not_assessed": "Non évalué", "notes": "Notes sur les preuves", "submitted": "Soumise (UTC)",
+        "not_assessed": "Non évalué", "notes": "Notes d'observation", "submitted": "Soumise (UTC)",
     },
 }  # fmt: skip
 VALUES = {
@@ -63,15 +63,15 @@ VALUES = {
         "met": "met", "not_met": "not met", "pending": "no verdict yet", CONSENSUS: "consensus",
         MEAN: "mean of {n}", NOT_ASSESSED: "not assessed", "none": "no ratings", "older": "older rubric version",
         "essential": "essential", "asset": "asset", "yes": "yes", "no": "no",
-        "active": "in the process", "screened_out": "screened out", "withdrawn": "withdrew",
+        "active": "in the process", "screened_out": "screened out", "withdrawn": "withdrawn",
         "qualified": "qualified", "not_qualified": "not qualified", "offered": "offer made",
     },
     "fr": {
         "met": "satisfait", "not_met": "non satisfait", "pending": "pas encore de verdict", CONSENSUS: "consensus",
         MEAN: "moyenne de {n}", NOT_ASSESSED: "non évalué", "none": "aucune cote",
         "older": "version antérieure de la grille", "essential": "essentiel", "asset": "atout", "yes": "oui",
-        "no": "non", "active": "dans le processus", "screened_out": "éliminé à la présélection",
-        "withdrawn": "retrait", "qualified": "qualification établie", "not_qualified": "qualification non établie",
+        "no": "non", "active": "dans le processus", "screened_out": "éliminée",
+        "withdrawn": "retrait du processus", "qualified": "qualifiée", "not_qualified": "non qualifiée",
         "offered": "offre présentée",
     },
 }  # fmt: skip
@@ -271,7 +271,7 @@ def _sheet_title(title: str) -> str:
 
 SHEET_NAMES = {
     "en": {"merit": "Merit view", "scores": "Scores", "about": "About"},
-    "fr": {"merit": "Vue du mérite", "scores": "Cotes", "about": "À propos"},
+    "fr": {"merit": "Tableau du mérite", "scores": "Cotes", "about": "À propos"},
 }
 
 

@@ -48,3 +48,15 @@ def label_text(value: object, lang: str) -> str:
         return value.translate(lang)
     number = parse_label(value)
     return candidate_label(number).translate(lang) if number is not None else ("" if value is None else str(value))
+
+
+_LABEL_IN_TEXT = re.compile(r"\b(?:Candidate|Candidature) (\d{2,9})\b")
+
+
+def relabel(text: str, lang: str) -> str:
+    """``text`` with every label inside it ("first scorecard opened (Candidate 01)") written in ``lang``.
+
+    For stored record text shown to a reader (audit reasons and details): the record keeps what was
+    written; the reader sees the label in their language, like everywhere else.
+    """
+    return _LABEL_IN_TEXT.sub(lambda m: candidate_label(int(m.group(1))).translate(lang), text)

@@ -59,7 +59,7 @@ JOURNEYS = {
     "en": Journey("en", ("en/senior-service-designer.md", "fr/concepteur-de-services-principal.md"),
                   "northwind-senior-service-designer", "Senior Service Designer", "English", 8),
     "fr": Journey("fr", ("en/data-engineer.md", "fr/ingenieur-de-donnees.md"),
-                  "northwind-data-engineer", "Ingénieur·e de données (Plateforme)", "Français", 7),
+                  "northwind-data-engineer", "Ingénieure ou ingénieur de données (Plateforme)", "Français", 7),
 }  # fmt: skip
 _people = itertools.count(1)
 

@@ -6,8 +6,8 @@ or who prints in black and white, loses nothing.
 
 Words go through ``t``: the caller's translator taking the English text (the project's gettext msgids,
 see :mod:`tracker.i18n`) and returning it translated; the default shows English. :data:`MSGIDS` lists
-every English text used here so the catalogs can carry them, and :func:`builtin_translator` gives the
-French of this module's own words for callers whose catalog does not have them yet.
+every English text used here so the catalogs can carry them, and :func:`builtin_translator` is the
+catalog's translator for a language (callers outside the dashboard: the CLI, the tests).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 
+from tracker.i18n import translator
 from tracker.results.calibration import IN_LINE, LENIENT, NO_DATA, SEVERE
 from tracker.results.data import PostingFrames, current_ratings
 from tracker.results.merit import CONSENSUS, MEAN, MET, NOT_ASSESSED, NOT_MET, PENDING, MeritView
@@ -57,35 +58,6 @@ MSGIDS: tuple[str, ...] = (
     *WORDS.values(),
 )  # fmt: skip
 
-_FRENCH = {
-    HEATMAP_TITLE: "Vue du mérite",
-    HEATMAP_SUBTITLE: "Cote consensuelle, ou * la moyenne des cotes individuelles; † version antérieure de la grille; "
-    "✓ satisfait, ✗ non satisfait",
-    CANDIDATE: "Personne candidate",
-    CRITERION: "Critère",
-    RATING: "Cote",
-    BASIS: "Fondement",
-    RATINGS_COUNT: "Nombre de cotes",
-    VERDICT: "Verdict",
-    DISTRIBUTION_TITLE: "Répartition des cotes par critère",
-    CALIBRATION_TITLE: "Étalonnage des membres du comité",
-    CALIBRATION_SUBTITLE: "Écart moyen par rapport aux autres membres du comité sur les mêmes personnes et critères",
-    DEVIATION: "Écart moyen",
-    COMPARISONS: "Comparaisons",
-    INTERVIEWER: "Membre du comité",
-    DIRECTION: "Tendance",
-    "consensus": "consensus",
-    "mean": "moyenne",
-    "not assessed": "non évalué",
-    "no ratings": "aucune cote",
-    "met": "satisfait",
-    "not met": "non satisfait",
-    "no verdict yet": "pas encore de verdict",
-    "lenient": "indulgent",
-    "severe": "sévère",
-    "in line": "aligné",
-    "no comparison": "aucune comparaison",
-}
 
 
 def identity(text: str) -> str:
@@ -93,10 +65,8 @@ def identity(text: str) -> str:
 
 
 def builtin_translator(lang: str) -> Translate:
-    """This module's own French (or English) for its words, for callers without catalog entries."""
-    if lang != "fr":
-        return identity
-    return lambda text: _FRENCH.get(text, text)
+    """The catalog's words for ``lang`` (one way to translate, issue #11 §2: no second French copy here)."""
+    return translator(lang)
 
 
 # Colour-blind-safe ramp (viridis) and a diverging pair (blue/orange) that also differ in lightness.
