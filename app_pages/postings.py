@@ -46,7 +46,7 @@ def run_import(**sources: object) -> None:
             "action": item.action,
             "criteria": item.criteria_count,
             "sections": common.lines(item.sections),
-            "warnings": common.lines(item.warnings),
+            "warnings": common.lines(frame.message_text(w) for w in item.warnings),
             "error": item.error or "",  # a Message: translated when shown, so it follows the language switch
             "version": item.rubric_version,
         }

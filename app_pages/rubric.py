@@ -42,7 +42,7 @@ if view.locked:
           "version {next}; scorecards already started stay on version {version}.", next=next_version, version=view.version_number)
     )
 for warning in view.warnings:
-    st.warning(frame.escape_markdown(warning))
+    st.warning(frame.escape_markdown(frame.message_text(warning)))
 
 
 def has_edits(editor_key: str) -> bool:
@@ -288,7 +288,7 @@ with tab_source:
                 st.caption(_("File {path}, imported {moment}", path=frame.escape_markdown(source.path),
                              moment=common.format_moment(source.imported_at)))
                 for warning in source.warnings:
-                    st.warning(frame.escape_markdown(warning))
+                    st.warning(frame.escape_markdown(frame.message_text(warning)))
                 if raw:
                     st.code(source.content, language="markdown", wrap_lines=True)
                 else:

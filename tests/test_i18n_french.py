@@ -99,6 +99,8 @@ _REVIEWED = {
     "A rubric holds at most {limit} criteria (you gave {count}).",  # the limit is 60
     "The first {n} candidates of the ordering aid; the merit view lists all of them.",  # n is 60
     "… {pending} of {n} without a verdict yet",  # « … 1 sur 3 sans verdict »: nothing agrees
+    # Only said when two or more files share a key.
+    "{count} {language} postings share translationKey {key} ({detail}); using {path}, ignoring {ignored}.",
 }
 
 

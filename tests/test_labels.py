@@ -78,4 +78,7 @@ def test_relabel_writes_every_label_inside_a_stored_text_in_the_readers_language
     from tracker.labels import relabel
 
     assert relabel("first scorecard opened (Candidate 01)", "fr") == "first scorecard opened (Candidature 01)"
-    assert relabel('{"label": "Candidature 12", "x": "Candidate 3"}', "en") == '{"label": "Candidate 12", "x": "Candidate 3"}'
+    assert (
+        relabel('{"label": "Candidature 12", "x": "Candidate 3"}', "en")
+        == '{"label": "Candidate 12", "x": "Candidate 3"}'
+    )

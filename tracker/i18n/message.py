@@ -118,3 +118,50 @@ class Message(str):
 def as_message(value: object) -> Message:
     """``value`` if it is already a :class:`Message`, else its text as a msgid without parameters."""
     return value if isinstance(value, Message) else Message(str(value))
+
+
+def to_data(value: Any) -> Any:
+    """``value`` as JSON-ready data that :func:`from_data` turns back into the same value.
+
+    Why: parser and import warnings are stored in the database (``warnings_json``) and shown later in
+    the reader's language, so they are stored as a msgid with its parameters, not as English text.
+    """
+    if isinstance(value, Message):
+        return {"msgid": value.msgid, "params": {k: to_data(v) for k, v in value.params.items()}}
+    if isinstance(value, Number):
+        return {"number": value.value}
+    if isinstance(value, Join):
+        return {"join": [to_data(v) for v in value.items], "sep": value.sep, "limit": value.limit}
+    if isinstance(value, list | tuple):
+        return {"join": [to_data(v) for v in value], "sep": ", ", "limit": None}
+    return value if isinstance(value, int | float | bool) or value is None else str(value)
+
+
+def from_data(data: Any) -> Any:
+    """The value :func:`to_data` wrote; a plain string (a row stored before #21) stays a string."""
+    if isinstance(data, dict):
+        if "msgid" in data:
+            return Message(str(data["msgid"]), **{k: from_data(v) for k, v in dict(data.get("params") or {}).items()})
+        if "number" in data:
+            return Number(data["number"])
+        if "join" in data:
+            return Join(tuple(from_data(v) for v in data["join"]), str(data.get("sep", ", ")), data.get("limit"))
+    return data
+
+
+def messages_to_json(messages: Iterable[Any]) -> str:
+    """A list of warnings (messages or plain text) as the JSON stored in ``warnings_json``."""
+    import json
+
+    return json.dumps([to_data(m) for m in messages], ensure_ascii=False)
+
+
+def messages_from_json(text: str | None) -> list[Any]:
+    """The warnings stored by :func:`messages_to_json` (or an older list of strings); [] if unreadable."""
+    import json
+
+    try:
+        data = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [from_data(item) for item in data] if isinstance(data, list) else []

@@ -6,6 +6,9 @@ import re
 from pathlib import PurePath
 from typing import Any
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message
+
 _LANG_KEYS = ("lang", "language", "languageCode", "locale")
 _FRENCH_NAMES = {"fr", "fra", "fre", "french", "francais", "français"}
 _ENGLISH_NAMES = {"en", "eng", "english", "anglais"}
@@ -127,15 +130,21 @@ def vote(text: str) -> str | None:
     return "en" if english > french else "fr"
 
 
-def detect_language(metadata: dict[str, Any], path: str, body: str) -> tuple[str, list[str]]:
+def detect_language(metadata: dict[str, Any], path: str, body: str) -> tuple[str, list[Message]]:
     """Front matter ``lang``/``language``, else an en/fr path segment, else a stop-word vote."""
-    warnings: list[str] = []
+    warnings: list[Message] = []
     for key in _LANG_KEYS:
         if key in metadata:
             found = language_from_value(metadata[key])
             if found:
                 return found, warnings
-            warnings.append(f"Front matter {key}: {metadata[key]!r} is neither English nor French; guessing instead.")
+            warnings.append(
+                Message(
+                    N_("Front matter {key}: {value} is neither English nor French; guessing instead."),
+                    key=key,
+                    value=repr(metadata[key]),
+                )
+            )
             break
     found = language_from_path(path)
     if found:
@@ -143,5 +152,5 @@ def detect_language(metadata: dict[str, Any], path: str, body: str) -> tuple[str
     found = vote(body)
     if found:
         return found, warnings
-    warnings.append("Could not tell the language from the front matter, the path or the text; assumed English.")
+    warnings.append(Message(N_("Could not tell the language from the front matter, the path or the text; assumed English.")))
     return "en", warnings

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message
 from tracker.parsing.model import ParsedPosting, PostingPair
 
 
@@ -22,7 +24,7 @@ def pair_postings(postings: list[ParsedPosting]) -> list[PostingPair]:
 
 
 def _pair(key: str, members: list[ParsedPosting]) -> PostingPair:
-    warnings: list[str] = []
+    warnings: list[Message] = []
     by_lang = {lang: [p for p in members if p.lang == lang] for lang in ("en", "fr")}
     chosen: dict[str, ParsedPosting | None] = {}
     for lang, candidates in by_lang.items():
@@ -31,23 +33,30 @@ def _pair(key: str, members: list[ParsedPosting]) -> PostingPair:
         if kept is not None and len(candidates) > 1:
             ignored = [p.path for p in candidates if p is not kept]
             same = all(p.content_hash == kept.content_hash for p in candidates)
-            detail = "identical copies" if same else "different contents"
+            detail = Message(N_("identical copies") if same else N_("different contents"))
             warnings.append(
-                f"{len(candidates)} {_NAMES[lang]} postings share translationKey {key!r} ({detail}); "
-                f"using {kept.path}, ignoring {', '.join(ignored)}."
-            )
+                Message(
+                    N_("{count} {language} postings share translationKey {key} ({detail}); using {path}, ignoring {ignored}."),
+                    count=len(candidates), language=Message(_NAMES[lang]), key=repr(key), detail=detail,
+                    path=kept.path, ignored=ignored,
+                )
+            )  # fmt: skip
     en, fr = chosen["en"], chosen["fr"]
     paired = False
     if en is None or fr is None:
-        missing = "French" if fr is None else "English"
-        warnings.append(f"No {missing} version with translationKey {key!r}; criteria cannot be paired.")
+        if fr is None:
+            warnings.append(Message(N_("No French version with translationKey {key}; criteria cannot be paired."), key=repr(key)))
+        else:
+            warnings.append(Message(N_("No English version with translationKey {key}; criteria cannot be paired."), key=repr(key)))
     elif len(en.criteria) != len(fr.criteria):
         warnings.append(
-            f"English has {len(en.criteria)} criteria and French has {len(fr.criteria)}; "
-            "each side keeps its own criteria: pair them by hand."
-        )
+            Message(
+                N_("English has {en} criteria and French has {fr}; each side keeps its own criteria: pair them by hand."),
+                en=len(en.criteria), fr=len(fr.criteria),
+            )
+        )  # fmt: skip
     elif not en.criteria:
-        warnings.append("Neither version has criteria to pair.")
+        warnings.append(Message(N_("Neither version has criteria to pair.")))
     else:
         paired = True
     return PostingPair(
@@ -59,7 +68,7 @@ def _pair(key: str, members: list[ParsedPosting]) -> PostingPair:
     )
 
 
-_NAMES = {"en": "English", "fr": "French"}
+_NAMES = {"en": N_("English"), "fr": N_("French")}
 
 
 def _choose(candidates: list[ParsedPosting], other: list[ParsedPosting]) -> ParsedPosting | None:

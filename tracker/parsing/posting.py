@@ -39,11 +39,14 @@ def parse_bytes(data: bytes, *, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -
     if not title:
         first_h1 = next((b.text for b in blocks if b.kind == "heading" and b.level == 1 and b.text), None)
         title = first_h1 or Path(path).stem or path
-        source = "its first heading" if first_h1 else "the file name"
-        if front.present:
-            warnings.append(f"The front matter has no title; the title was taken from {source}.")
+        if front.present and first_h1:
+            warnings.append(Message(N_("The front matter has no title; the title was taken from its first heading.")))
+        elif front.present:
+            warnings.append(Message(N_("The front matter has no title; the title was taken from the file name.")))
+        elif first_h1:
+            warnings.append(Message(N_("No YAML front matter (---) was found; the title was taken from its first heading.")))
         else:
-            warnings.append(f"No YAML front matter (---) was found; the title was taken from {source}.")
+            warnings.append(Message(N_("No YAML front matter (---) was found; the title was taken from the file name.")))
     archived, archived_warning = _archived(metadata.get("archived"))
     if archived_warning:
         warnings.append(archived_warning)
@@ -119,7 +122,7 @@ def _archived(value: Any) -> tuple[bool, str | None]:
         return True, None
     if folded in _FALSE:
         return False, None
-    return False, f"Front matter archived: {value!r} is not true or false; treated as false."
+    return False, Message(N_("Front matter archived: {value} is not true or false; treated as false."), value=repr(value))
 
 
 class _TextOnly(HTMLParser):

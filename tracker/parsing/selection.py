@@ -25,6 +25,8 @@ item of an essential list that calls itself an asset ("... would be an asset") i
 
 from __future__ import annotations
 
+from tracker.i18n import N_
+from tracker.i18n.message import Message
 from tracker.parsing import lexicon
 from tracker.parsing.model import ParsedCriterion, Section, SectionItem
 from tracker.parsing.sections import RawSection, item_text
@@ -155,7 +157,7 @@ def _spill_into_untitled(raw: list[RawSection], roles: list[str | None]) -> None
             roles[j] = role
 
 
-def choose_rubric(sections: list[Section]) -> tuple[list[ParsedCriterion], list[str]]:
+def choose_rubric(sections: list[Section]) -> tuple[list[ParsedCriterion], list[Message]]:
     """The criteria the posting is assessed on, and warnings about how they were found."""
 
     def with_items(role: str) -> list[Section]:
@@ -167,16 +169,16 @@ def choose_rubric(sections: list[Section]) -> tuple[list[ParsedCriterion], list[
         chosen = assessment + assets if assessment else qualifications + assets
         return build_criteria(sorted(chosen, key=lambda section: section.index)), []
     if assets:
-        warning = "Only asset criteria were found (no assessment or qualifications list); add the essential ones."
+        warning = Message(N_("Only asset criteria were found (no assessment or qualifications list); add the essential ones."))
         return build_criteria(assets), [warning]
     if duties:
         headings = ", ".join(f'"{section.heading}"' for section in duties)
-        warning = (
-            "No assessment, qualifications or assets list was found; the duties list "
-            f"({headings}) was used as criteria: review them before scoring."
-        )
+        warning = Message(
+            N_("No assessment, qualifications or assets list was found; the duties list ({headings}) was used as criteria: review them before scoring."),
+            headings=headings,
+        )  # fmt: skip
         return build_criteria(duties), [warning]
-    return [], ["No criteria were found: the posting has no assessment, qualifications, assets or duties list."]
+    return [], [Message(N_("No criteria were found: the posting has no assessment, qualifications, assets or duties list."))]
 
 
 def build_criteria(sections: list[Section]) -> list[ParsedCriterion]:

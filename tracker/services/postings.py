@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from tracker import parsing
 from tracker.db import write_session
 from tracker.i18n import N_
-from tracker.i18n.message import Message
+from tracker.i18n.message import Message, messages_from_json, messages_to_json
 from tracker.models import (
     Candidate,
     Criterion,
@@ -302,6 +302,10 @@ def import_postings(
     return report
 
 
+# The criterion kinds as words inside a warning ("Criterion 3 is essential in English but asset ...").
+_KIND_WORDS = {"essential": N_("essential"), "asset": N_("asset")}
+
+
 def _criteria_rows(
     parsed: dict[str, parsing.ParsedPosting], chosen: dict[str, list[int]]
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
@@ -317,23 +321,33 @@ def _criteria_rows(
                 criteria = parsing.criteria_from_sections(posting, indices)
             else:
                 warnings.append(
-                    f"The sections chosen earlier for the {lang.upper()} rubric no longer exist; "
-                    "the parser's choice was used. Check the rubric."
-                )
+                    Message(
+                        N_("The sections chosen earlier for the {lang} rubric no longer exist; the parser's choice was used. Check the rubric."),
+                        lang=lang.upper(),
+                    )
+                )  # fmt: skip
         per_lang[lang] = list(criteria)
     en, fr = per_lang.get("en", []), per_lang.get("fr", [])
     if en and fr and len(en) != len(fr):
         warnings.append(
-            f"The English file has {len(en)} criteria and the French file {len(fr)}; they were paired in order. "
-            "Check the rubric."
-        )
+            Message(
+                N_("The English file has {en} criteria and the French file {fr}; they were paired in order. Check the rubric."),
+                en=len(en), fr=len(fr),
+            )
+        )  # fmt: skip
     rows: list[dict[str, Any]] = []
     for i in range(max(len(en), len(fr))):
         c_en = en[i] if i < len(en) else None
         c_fr = fr[i] if i < len(fr) else None
         kind = (c_en or c_fr).kind  # type: ignore[union-attr]
         if c_en and c_fr and c_en.kind != c_fr.kind:
-            warnings.append(f"Criterion {i + 1} is {c_en.kind} in English but {c_fr.kind} in French; kept {kind}.")
+            warnings.append(
+                Message(
+                    N_("Criterion {number} is {kind_en} in English but {kind_fr} in French; kept {kind}."),
+                    number=i + 1, kind_en=Message(_KIND_WORDS.get(c_en.kind, c_en.kind)),
+                    kind_fr=Message(_KIND_WORDS.get(c_fr.kind, c_fr.kind)), kind=Message(_KIND_WORDS.get(kind, kind)),
+                )
+            )  # fmt: skip
         rows.append(
             {
                 "kind": kind if kind in ("essential", "asset") else "essential",
@@ -397,7 +411,7 @@ def _reparse_stored(source: PostingSource) -> parsing.ParsedPosting:
 
 def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsing.ParsedPosting]) -> ImportItem:
     label = " + ".join(p.path for p in group.values())
-    warnings = [f"{p.path}: {w}" for p in group.values() for w in p.warnings]
+    warnings: list[str] = [Message(N_("{path}: {warning}"), path=p.path, warning=w) for p in group.values() for w in p.warnings]
     posting = session.exec(select(Posting).where(Posting.translation_key == key)).first()
     if posting is not None and not is_posting_manager(actor, posting):
         raise PermissionDeniedError(
@@ -426,7 +440,7 @@ def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsi
     rows, sections, row_warnings = _criteria_rows(parsed, chosen)
     warnings += row_warnings
     if not rows:
-        warnings.append("No criteria were found: choose the sections that hold them on the rubric page.")
+        warnings.append(Message(N_("No criteria were found: choose the sections that hold them on the rubric page.")))
 
     now = utcnow()
     titles = parsed
@@ -456,7 +470,7 @@ def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsi
             "content_hash": p.content_hash,
             "content": p.text,
             "metadata_json": dumps(_jsonable(p.metadata)),
-            "warnings_json": dumps(list(p.warnings)),
+            "warnings_json": messages_to_json(p.warnings),
             "imported_at": now,
         }
         existing = sources.get(lang)
@@ -477,7 +491,7 @@ def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsi
                 rubric = create_rubric(session, posting_id=posting_id, criteria=carried, source_sections=chosen, warnings=warnings)
                 action = "new_version"
             else:
-                bump_version(session, Rubric, rubric.id or 0, rubric.version, {"warnings_json": dumps(warnings)}, N_("this rubric"))
+                bump_version(session, Rubric, rubric.id or 0, rubric.version, {"warnings_json": messages_to_json(warnings)}, N_("this rubric"))
                 replace_draft_criteria(session, rubric, carried)
     session.flush()
     record_event(
@@ -583,7 +597,7 @@ def _detail(session: Session, posting: Posting) -> PostingDetail:
         sources=[
             SourcePublic(
                 lang=Lang(s.lang), path=s.path, content_hash=s.content_hash, content=s.content,
-                metadata=loads(s.metadata_json, {}), warnings=loads(s.warnings_json, []), imported_at=s.imported_at,
+                metadata=loads(s.metadata_json, {}), warnings=messages_from_json(s.warnings_json), imported_at=s.imported_at,
             )
             for s in sources
         ],
@@ -696,7 +710,7 @@ def rebuild_rubric_from_sections(
         rubric = create_rubric(session, posting_id=posting_id, criteria=carried, source_sections=chosen, warnings=warnings)
         action = "rubric.new_version"
     else:
-        bump_version(session, Rubric, rubric.id or 0, rubric.version, {"source_sections_json": dumps(chosen), "warnings_json": dumps(warnings)}, N_("this rubric"))
+        bump_version(session, Rubric, rubric.id or 0, rubric.version, {"source_sections_json": dumps(chosen), "warnings_json": messages_to_json(warnings)}, N_("this rubric"))
         replace_draft_criteria(session, rubric, carried)
         action = "rubric.rebuild_from_sections"
     session.flush()

@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from tracker.i18n import N_
-from tracker.i18n.message import Message, Number
+from tracker.i18n.message import Message, Number, messages_from_json, messages_to_json
 from tracker.models import Criterion, CriterionKind, Posting, RatingLevel, Rubric, RubricStatus, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
@@ -226,7 +226,7 @@ def rubric_view(session: Session, rubric: Rubric) -> RubricView:
         ],
         criteria=[CriterionPublic.of(c) for c in rubric_criteria(session, rubric.id or 0)],
         source_sections=loads(rubric.source_sections_json, {}),
-        warnings=loads(rubric.warnings_json, []),
+        warnings=messages_from_json(rubric.warnings_json),
     )
 
 
@@ -287,7 +287,7 @@ def create_rubric(
         version_number=(newest or 0) + 1,
         status=RubricStatus.draft,
         source_sections_json=dumps(source_sections or {}),
-        warnings_json=dumps(list(warnings)),
+        warnings_json=messages_to_json(warnings),
     )
     # Two new versions at once both read the same max (issue #22): the unique (posting, number) decides.
     with create_conflict(session, Message(_CHANGED_MEANWHILE)):
@@ -519,7 +519,7 @@ def save_criteria(
             criteria=new_rows,
             levels=[level_values(lv) for lv in rubric_levels(session, rubric_id)],
             source_sections=loads(rubric.source_sections_json, {}),
-            warnings=loads(rubric.warnings_json, []),
+            warnings=messages_from_json(rubric.warnings_json),
         )
         action = "rubric.new_version"
     else:
@@ -595,7 +595,7 @@ def save_scale(session: Session, actor: Actor, *, rubric_id: int, levels: list[L
             criteria=[criterion_values(c) for c in criteria],
             levels=rows,
             source_sections=loads(rubric.source_sections_json, {}),
-            warnings=loads(rubric.warnings_json, []),
+            warnings=messages_from_json(rubric.warnings_json),
         )
         action = "rubric.new_version"
     else:
