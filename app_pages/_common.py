@@ -16,6 +16,7 @@ import streamlit as st
 
 from app_pages import frame
 from app_pages.frame.auth import FLASH_KEY
+from tracker import timefmt
 from tracker.i18n import N_
 from tracker.models import CandidateStatus, CriterionKind, DecisionOutcome, Lang, Role, RubricStatus
 from tracker.parsing.frontmatter_safe import posting_body
@@ -116,10 +117,13 @@ def format_date(value: date | None) -> str:
 
 
 def format_moment(value: datetime | None) -> str:
-    """A timestamp as UTC (SQLite hands them back without a zone; they were stored as UTC)."""
-    if value is None:
-        return "—"
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    """A timestamp for a table cell: the organisation's zone, named (``tracker.timefmt``; never "UTC")."""
+    return timefmt.in_table(value, frame.current_lang())
+
+
+def moment_text(value: datetime | None) -> str:
+    """A timestamp inside a sentence: « 7 décembre 2026 à 6 h 27 (heure de l'Est) »."""
+    return timefmt.in_sentence(value, frame.current_lang())
 
 
 def flash(text: str, kind: str = "success") -> None:

@@ -16,7 +16,14 @@ import streamlit as st
 
 from app_pages import _results_data as data
 from app_pages import frame
-from app_pages._results_text import VERDICT_MARKS, decision_label, essentials_label, status_label
+from app_pages._results_text import (
+    VERDICT_MARKS,
+    decision_label,
+    essentials_label,
+    number_config,
+    status_label,
+    table_numbers,
+)
 from tracker.i18n import localized, translator
 from tracker.models import CandidateStatus, DecisionOutcome
 from tracker.results import merit
@@ -127,7 +134,7 @@ def display_table(view: MeritView, lang: str) -> pd.DataFrame:
     for crit in view.criteria.itertuples(index=False):
         keys = pd.MultiIndex.from_arrays([table["candidate_id"].to_numpy(), [crit.criterion_id] * len(table)])
         out[column_header(crit.column, crit.kind, lang)] = texts.reindex(keys).to_numpy()
-    out[h["total"]] = table["weighted_total"].astype(float).to_numpy()
+    out[h["total"]] = table_numbers(table["weighted_total"].astype(float).to_numpy(), lang, "%.2f")
     out[h["complete"]] = table["total_complete"].astype(bool).to_numpy()
     return out
 
@@ -248,7 +255,7 @@ def show(actor: Actor, scope: data.Scope) -> None:
         key="results_merit_table",
         column_config={
             # markdown-safe: header_names() returns catalog column titles
-            h["total"]: st.column_config.NumberColumn(h["total"], format="%.2f"),
+            **number_config(h["total"], "%.2f", scope.lang),
             # markdown-safe: header_names() returns catalog column titles
             h["complete"]: st.column_config.CheckboxColumn(h["complete"]),
         },

@@ -8,6 +8,10 @@ this tuple equal to ``charts.MSGIDS``), and :func:`chart_translator` hands the c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from babel.numbers import format_decimal
 
 from app_pages import _common as common
 from tracker.i18n import N_, translator
@@ -87,3 +91,28 @@ def essentials_label(value: object, lang: str) -> str:
     _ = translator(lang)
     text = ESSENTIALS_LABELS.get(str(value))
     return f"{VERDICT_MARKS.get(str(value), '')} {_(text)}".strip() if text else str(value)
+
+
+def table_numbers(values: Any, lang: str, fmt: str) -> Any:
+    """A number column for ``st.dataframe``: as numbers in English (``NumberColumn(format=fmt)`` draws
+    them), as French text in French (« 0,41 », « +0,22 », « 10 001 »), because Streamlit's printf
+    formats know only the decimal point (issue #21 §4). ``fmt`` is the printf format used in English.
+    """
+    if lang != "fr":
+        return values
+    digits = int(fmt.split(".")[1][0]) if "." in fmt else None
+    sign = "+" in fmt
+    out = []
+    for value in values:
+        if value is None or value != value:  # NaN
+            out.append("")
+            continue
+        pattern = "#,##0" + ("." + "0" * digits if digits else ".##" if digits is None else "")
+        text = format_decimal(float(value), format=pattern, locale="fr_CA")
+        out.append(("+" + text) if sign and float(value) > 0 else text)
+    return out
+
+
+def number_config(label: str, fmt: str, lang: str) -> dict[str, Any]:
+    """The ``column_config`` entry for a :func:`table_numbers` column (none in French: it is text)."""
+    return {} if lang == "fr" else {label: st.column_config.NumberColumn(label, format=fmt)}

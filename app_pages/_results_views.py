@@ -12,7 +12,7 @@ import streamlit as st
 
 from app_pages import _results_data as data
 from app_pages import frame
-from app_pages._results_text import decision_label, status_label
+from app_pages._results_text import decision_label, number_config, status_label, table_numbers
 from tracker.results import agreement as agr
 from tracker.results import charts
 from tracker.results.merit import criterion_column
@@ -64,7 +64,7 @@ def show_agreement(actor: Actor, scope: data.Scope) -> None:
             {
                 _("Criterion"): [criterion_column(n) for n in per["number"]],
                 _("Kind"): [_("Essential") if k == "essential" else _("Asset") for k in per["kind"]],
-                _("Alpha"): per["alpha"].astype(float).to_numpy(),
+                _("Alpha"): table_numbers(per["alpha"].astype(float).to_numpy(), lang, "%.2f"),
                 _("Reading"): [
                     _alpha_words(s, r, why, lang)
                     for s, r, why in zip(per["state"], per["reading"], per["reason"], strict=True)
@@ -75,7 +75,7 @@ def show_agreement(actor: Actor, scope: data.Scope) -> None:
         ),
         hide_index=True,
         key="results_alpha_table",
-        column_config={_("Alpha"): st.column_config.NumberColumn(_("Alpha"), format="%.2f")},
+        column_config=number_config(_("Alpha"), "%.2f", lang),
     )
 
     st.subheader(_("Where the panel disagreed"))
@@ -96,9 +96,9 @@ def show_agreement(actor: Actor, scope: data.Scope) -> None:
                 _("Candidate"): names.reindex(rows["candidate_id"].astype(int).to_numpy()).to_numpy(),
                 _("Criterion"): [criterion_column(n) for n in rows["number"]],
                 _("Ratings"): rows["n_ratings"].astype(int).to_numpy(),
-                _("Lowest"): rows["low"].astype(float).to_numpy(),
-                _("Highest"): rows["high"].astype(float).to_numpy(),
-                _("Spread"): rows["spread"].astype(float).to_numpy(),
+                _("Lowest"): table_numbers(rows["low"].astype(float).to_numpy(), lang, "%g"),
+                _("Highest"): table_numbers(rows["high"].astype(float).to_numpy(), lang, "%g"),
+                _("Spread"): table_numbers(rows["spread"].astype(float).to_numpy(), lang, "%g"),
                 _("Needs a conversation"): [
                     _("⚑ yes: 2 points or more") if f else "" for f in rows["flagged"].astype(bool)
                 ],
@@ -107,9 +107,9 @@ def show_agreement(actor: Actor, scope: data.Scope) -> None:
         hide_index=True,
         key="results_spread_table",
         column_config={
-            _("Lowest"): st.column_config.NumberColumn(_("Lowest"), format="%g"),
-            _("Highest"): st.column_config.NumberColumn(_("Highest"), format="%g"),
-            _("Spread"): st.column_config.NumberColumn(_("Spread"), format="%g"),
+            **number_config(_("Lowest"), "%g", lang),
+            **number_config(_("Highest"), "%g", lang),
+            **number_config(_("Spread"), "%g", lang),
         },
     )
     st.caption(
@@ -146,21 +146,23 @@ def show_calibration(actor: Actor, scope: data.Scope) -> None:
             {
                 _("Interviewer"): cal["interviewer"].astype(object).to_numpy(),
                 _("On the panel"): cal["on_panel"].astype(bool).to_numpy(),
-                _("Mean deviation"): cal["mean_deviation"].astype(float).to_numpy(),
+                _("Mean deviation"): table_numbers(cal["mean_deviation"].astype(float).to_numpy(), scope.lang, "%+.2f"),
                 _("Tendency"): [_(t[d]) for d in cal["direction"]],
                 _("Comparisons"): cal["comparisons"].astype(int).to_numpy(),
                 _("Submitted"): cal["submitted"].astype(int).to_numpy(),
                 _("Drafts"): cal["drafts"].astype(int).to_numpy(),
                 _("Not started"): cal["not_started"].astype(int).to_numpy(),
                 _("Conflicts declared"): cal["conflicts"].astype(int).to_numpy(),
-                _("Median hours to submit"): [_hours(v) for v in cal["median_hours_to_submit"]],
+                _("Median hours to submit"): table_numbers(
+                    [_hours(v) for v in cal["median_hours_to_submit"]], scope.lang, "%.1f"
+                ),
             }
         ),
         hide_index=True,
         key="results_calibration_table",
         column_config={
-            _("Mean deviation"): st.column_config.NumberColumn(_("Mean deviation"), format="%+.2f"),
-            _("Median hours to submit"): st.column_config.NumberColumn(_("Median hours to submit"), format="%.1f"),
+            **number_config(_("Mean deviation"), "%+.2f", scope.lang),
+            **number_config(_("Median hours to submit"), "%.1f", scope.lang),
         },
     )
     st.caption(

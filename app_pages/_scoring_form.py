@@ -42,8 +42,8 @@ from app_pages._scoring_text import (
     criterion_heading,
     level_descriptor,
     level_label,
-    local_datetime,
     local_time,
+    moment_text,
     rating_text,
     recommendation_text,
     show_criterion_text,
@@ -424,7 +424,7 @@ def _form(user_id: int, bundle: ScorecardBundle) -> None:
     if card.reopened_at is not None:
         st.warning(
             _("The chair reopened your scorecard on {when}. Reason given: {reason}",
-              when=local_datetime(card.reopened_at), reason=frame.escape_markdown(card.reopen_reason or "")),
+              when=moment_text(card.reopened_at), reason=frame.escape_markdown(card.reopen_reason or "")),
             icon=":material/lock_open:",
         )  # fmt: skip
     st.progress(
@@ -586,7 +586,7 @@ def _read_only(user_id: int, bundle: ScorecardBundle) -> None:
     if card.status == ScorecardStatus.submitted and card.submitted_at is not None:
         st.success(
             _("Submitted on {when}. Your scorecard is read-only; ask the chair to reopen it if something must change.",
-              when=local_datetime(card.submitted_at)),
+              when=moment_text(card.submitted_at)),
             icon=":material/lock:",
         )  # fmt: skip
     _show_scores(card, rubric)

@@ -1,7 +1,7 @@
 """Words and formats the panel pages share (scoring, consensus, outstanding work, home).
 
-Labels come from the rubric in the session's language; times are shown in the browser's time zone
-(``st.context.timezone``), falling back to UTC when the browser does not say (a bare run, AppTest).
+Labels come from the rubric in the session's language; times are shown in the organisation's time zone,
+named (``tracker.timefmt``: one regime for pages and documents, issue #21).
 Statuses and recommendations are enums in the services: their display names live here, once.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
 from app_pages import frame
 from app_pages.frame.a11y import other_lang, text_in_language
+from tracker import timefmt
 from tracker.i18n import N_
 from tracker.models import CriterionKind, Recommendation, utcnow
 from tracker.services.rubrics import CriterionPublic, LevelPublic
@@ -112,23 +112,20 @@ def posting_title(title_en: str | None, title_fr: str | None) -> str:
     return f"{text} ({note})" if note else text
 
 
-def _zone() -> ZoneInfo:
-    try:
-        name = st.context.timezone
-    except Exception:  # no browser context
-        name = None
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
+# One time regime (issue #21 §4): the organisation's zone, named, not the browser's (tracker.timefmt).
 def local_time(moment: datetime) -> str:
-    return moment.astimezone(_zone()).strftime("%H:%M:%S")
+    """A clock reading in a status line ("Saved at 06:27:26"), in the organisation's zone."""
+    return timefmt.local(moment).strftime("%H:%M:%S")
 
 
 def local_datetime(moment: datetime) -> str:
-    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+    """A timestamp in a table cell: ISO order, the zone named (« 2026-12-07 06:27 HNE »)."""
+    return timefmt.in_table(moment, frame.current_lang())
+
+
+def moment_text(moment: datetime) -> str:
+    """A timestamp inside a sentence: « 7 décembre 2026 à 6 h 27 (heure de l'Est) »."""
+    return timefmt.in_sentence(moment, frame.current_lang())
 
 
 def age_text(since: datetime, now: datetime | None = None) -> str:

@@ -298,7 +298,7 @@ with tab_decisions:
         if existing is not None:
             st.markdown(
                 _("Current decision: **{outcome}**, recorded {moment}.",
-                  outcome=common.label(common.OUTCOME_LABELS, existing.outcome), moment=common.format_moment(existing.decided_at))
+                  outcome=common.label(common.OUTCOME_LABELS, existing.outcome), moment=common.moment_text(existing.decided_at))
             )
             if existing.overridden:
                 st.warning(_("This decision overrides the essential criteria verdict. Reason given:"), icon=":material/flag:")

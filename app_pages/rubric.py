@@ -286,7 +286,7 @@ with tab_source:
             with st.container(border=True):
                 st.markdown("**" + common.label(common.LANGUAGE_LABELS, source.lang) + "**")
                 st.caption(_("File {path}, imported {moment}", path=frame.escape_markdown(source.path),
-                             moment=common.format_moment(source.imported_at)))
+                             moment=common.moment_text(source.imported_at)))
                 for warning in source.warnings:
                     st.warning(frame.escape_markdown(frame.message_text(warning)))
                 if raw:

@@ -114,7 +114,7 @@ if not user.active:
     st.warning(_("This account is deactivated: its owner cannot sign in, and they are not offered for panels."))
 if is_locked(user):
     st.warning(_("This account is locked after repeated failed sign-ins, until {moment}.",
-                 moment=common.format_moment(user.locked_until)))
+                 moment=common.moment_text(user.locked_until)))
 
 edit_key = f"{user.id}_{user.version}"
 with st.form(f"users_edit_{edit_key}"):
@@ -164,7 +164,7 @@ if is_locked(user) and right.button(_("Unlock"), key="users_unlock", icon=":mate
 
 for link in sso_links.get(user.id, []):
     st.caption(_("Linked to single sign-on at {issuer} since {moment}.", issuer=frame.escape_markdown(link.issuer),
-                 moment=common.format_moment(link.linked_at)))
+                 moment=common.moment_text(link.linked_at)))
 unlink = sso_links.get(user.id) and st.button(
     _("Remove the single-sign-on link"), key="users_sso_unlink", icon=":material/link_off:",
     help=_("For a person whose identity at the provider changed: their next single sign-on links the account again, "

@@ -13,6 +13,7 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from app_pages.frame.auth import LAST_SEEN_KEY, USER_ID_KEY
+from tracker import timefmt
 from tracker.db import read_session, write_session
 from tracker.i18n import t
 from tracker.models import (
@@ -218,7 +219,7 @@ def test_a_rating_and_a_note_are_saved_at_once(app_engine: Engine) -> None:
     saved = scores_of(app_engine, card.id or 0)[1]
     assert (saved.rating, saved.notes) == (4, "Led the redesign of a benefits form; measured completion rates.")
     box = autosave_boxes(at)[notes_keys(at)[0]]
-    assert (box["status_kind"], box["status"]) == ("saved", f"Saved at {saved.updated_at.strftime('%H:%M:%S')}")
+    assert (box["status_kind"], box["status"]) == ("saved", f"Saved at {timefmt.local(saved.updated_at).strftime('%H:%M:%S')}")
     assert box["ack"] > 0 and box["saved_text"] == saved.notes, "the box is told which send reached the database"
     rate(at, 1, "na")
     second = scores_of(app_engine, card.id or 0)[2]

@@ -3,7 +3,9 @@
 The demo (two postings, scorecards submitted, drafted and not started, a conflict declared, a
 decision) is loaded into the app's database, then each page the role may open is run in French and
 every string the page sends to the browser — titles, Markdown, captions, alerts, widget labels and
-options, table cells — is read. « Candidate 07 » must appear nowhere: the label is « Candidature 07 ».
+options, table cells — is read. « Candidate 07 » must appear nowhere (the label is « Candidature 07 »),
+nor « UTC » (pages show the organisation's zone, named), nor an English parser or import warning (a
+posting whose import raised warnings is added to the demo for that).
 """
 
 from __future__ import annotations
@@ -22,11 +24,17 @@ from app_pages.frame.registry import PAGES
 from tracker.db import write_session
 from tracker.demo import DEMO_ACCOUNTS, load_demo
 from tracker.models import User
+from tracker.services.actor import Actor
+from tracker.services.postings import import_postings
 
 pytest_plugins = ["app_helpers"]
 
 VIEW_KEY = "results_view"
 ENGLISH_LABEL = re.compile(r"\bCandidate\b")  # case-sensitive: « personne candidate » is French
+FORBIDDEN = re.compile(r"\bCandidate\b|\bUTC\b|No YAML front matter|was found|no assessment, qualifications")
+DECIMAL_POINT = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")  # « 0.41 »; a French number is « 0,41 »
+# No front matter, no criteria list: its import raises warnings, stored and shown on the rubric page.
+WARNED_POSTING = b"Just a paragraph of text with no headings and no lists.\n"
 FRENCH_LABEL = re.compile(r"\bCandidature \d{2}\b")
 
 
@@ -51,7 +59,9 @@ def page_strings(at: Any) -> list[str]:
     found: list[str] = []
     for node in _nodes(at._tree):
         proto = getattr(node, "proto", None)
-        if proto is not None and hasattr(proto, "ListFields") and getattr(node, "type", "") != "arrow_data_frame":
+        kind = getattr(node, "type", "")
+        # Tables are read below as cells; a chart's proto is its Vega-Lite spec (JSON, not words).
+        if proto is not None and hasattr(proto, "ListFields") and kind != "arrow_data_frame" and "vega" not in kind:
             found.extend(_proto_strings(proto))
     for table in at.dataframe:
         frame = table.value
@@ -64,7 +74,11 @@ def page_strings(at: Any) -> list[str]:
 def demo(app_engine: Engine) -> dict[str, int]:
     load_demo(app_engine)
     with write_session(app_engine) as session:
-        return {a.email: session.exec(select(User.id).where(User.email == a.email)).one() for a in DEMO_ACCOUNTS}
+        ids = {a.email: session.exec(select(User.id).where(User.email == a.email)).one() for a in DEMO_ACCOUNTS}
+        manager = Actor.from_user(session.get(User, ids["manager@northwind.example"]))
+    report = import_postings(app_engine, manager, files=[("warned.md", WARNED_POSTING)])
+    assert report.items[0].warnings
+    return {**ids, "warned": int(report.items[0].posting_id or 0)}
 
 
 def test_the_english_label_pattern_catches_it_and_spares_french() -> None:
@@ -72,7 +86,7 @@ def test_the_english_label_pattern_catches_it_and_spares_french() -> None:
     assert not ENGLISH_LABEL.search("la personne candidate a choisi le français; Candidature 02")
 
 
-def test_every_page_in_french_names_candidates_in_french(demo: dict[str, int]) -> None:
+def test_every_page_in_french_names_candidates_and_times_in_french(demo: dict[str, int]) -> None:
     french_labels = 0
     pages = 0
     for account in DEMO_ACCOUNTS:
@@ -90,9 +104,21 @@ def test_every_page_in_french_names_candidates_in_french(demo: dict[str, int]) -
                     runs.append((f"results/{view}", at))
             for where, run in runs:
                 strings = page_strings(run)
-                english = [s for s in strings if ENGLISH_LABEL.search(s)]
+                # (A widget's column configuration is JSON sent to the browser, not words: skipped.)
+                english = [
+                    s for s in strings if FORBIDDEN.search(s) or (DECIMAL_POINT.search(s) and not s.startswith("{"))
+                ]
                 assert not english, f"{account.email} {where}: {english[:5]}"
                 french_labels += sum(bool(FRENCH_LABEL.search(s)) for s in strings)
                 pages += 1
     assert pages >= 20
     assert french_labels > 20, "no French label was shown anywhere: the sweep would prove nothing"
+
+
+def test_the_warned_postings_rubric_page_shows_its_warnings_in_french(demo: dict[str, int]) -> None:
+    at = signed_in(demo["manager@northwind.example"], lang="fr", page="rubric")
+    at.selectbox(key="rubric_posting").set_value(demo["warned"]).run()
+    assert_no_exception(at)
+    warnings = [w.value for w in at.warning]
+    assert any("en\\-tête YAML" in w or "en-tête YAML" in w for w in warnings), warnings
+    assert not [s for s in page_strings(at) if FORBIDDEN.search(s)]
