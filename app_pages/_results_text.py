@@ -115,4 +115,5 @@ def table_numbers(values: Any, lang: str, fmt: str) -> Any:
 
 def number_config(label: str, fmt: str, lang: str) -> dict[str, Any]:
     """The ``column_config`` entry for a :func:`table_numbers` column (none in French: it is text)."""
+    # markdown-safe: callers pass catalog column titles
     return {} if lang == "fr" else {label: st.column_config.NumberColumn(label, format=fmt)}

@@ -109,6 +109,7 @@ TRUSTED_CALLS = {
     "label_func",
     "local_time",
     "local_datetime",
+    "moment_text",
     "error_markdown",
     "plain_text",
 }
