@@ -226,16 +226,18 @@ def charts_data(
     shown = min(HEATMAP_CANDIDATES, len(merit.view.table))
     return Charts(
         heatmap=(
-            charts.merit_heatmap(merit.view, t=t, scale=merit.scale, max_candidates=HEATMAP_CANDIDATES).properties(
+            charts.merit_heatmap(
+                merit.view, t=t, scale=merit.scale, max_candidates=HEATMAP_CANDIDATES, lang=lang
+            ).properties(
                 height=alt.Step(ROW_STEP)
             )
             if shown and not merit.view.criteria.empty
             else None
         ),
         heatmap_candidates=shown,
-        distribution=charts.ratings_distribution(frames, t=t),
+        distribution=charts.ratings_distribution(frames, t=t, lang=lang),
         calibration=(
-            charts.calibration_bars(calibration, t=t).properties(height=alt.Step(ROW_STEP + 8))
+            charts.calibration_bars(calibration, t=t, lang=lang).properties(height=alt.Step(ROW_STEP + 8))
             if not calibration.empty
             else None
         ),

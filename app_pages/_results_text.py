@@ -34,6 +34,7 @@ CHART_TEXTS: tuple[str, ...] = (
     N_("Comparisons"),
     N_("Interviewer"),
     N_("Direction"),
+    N_("n/a"),
     N_("consensus"),
     N_("mean"),
     N_("not assessed"),

@@ -245,7 +245,7 @@ def show_charts(actor: Actor, scope: data.Scope) -> None:
         # markdown-safe: n is a count of candidates
         st.caption(
             _(
-                "The first {n} candidates of the ordering aid; the merit view lists all of them.",
+                "Candidates shown: {n}, the first in the ordering aid; the merit view lists all of them.",
                 n=drawn.heatmap_candidates,
             )
         )

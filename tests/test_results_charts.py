@@ -38,6 +38,26 @@ def test_heatmap_cells_carry_their_number_and_verdict_sign(frames) -> None:
     }
 
 
+def test_french_heatmap_cells_have_decimal_commas_and_no_english_abbreviation(frames) -> None:
+    view = merit_view(make_frames(CRITERIA, 2, RATINGS, [(1, 11, 4, "Agreed"), (2, 12, NA, "Not assessed")]))
+    data = charts.heatmap_data(view, t=charts.builtin_translator("fr"), lang="fr")
+    text = {(r.display_name, r.column): r.text for r in data.itertuples()}
+    assert text[("Person A", "C2")] == "5,0*" and text[("Person B", "C1")] == "1,5* ✗"
+    assert text[("Person B", "C2")] == "n.\u00a0é."
+    english = charts.heatmap_data(view)
+    assert "n/a" in english["text"].tolist()
+
+
+def test_french_charts_carry_the_french_number_locale(frames) -> None:
+    for chart in (
+        charts.merit_heatmap(merit_view(frames), lang="fr"),
+        charts.ratings_distribution(frames, lang="fr"),
+    ):
+        number = chart.to_dict()["config"]["locale"]["number"]
+        assert number["decimal"] == "," and number["thousands"] == "\u00a0"
+    assert charts.merit_heatmap(merit_view(frames)).to_dict()["config"]["locale"]["number"]["decimal"] == "."
+
+
 def test_heatmap_is_valid_vega_lite_with_a_text_layer(frames) -> None:
     spec = merit_view(frames)
     chart = charts.merit_heatmap(spec)
@@ -95,7 +115,10 @@ def test_calibration_bars_say_the_direction_in_words() -> None:
     assert data.loc["Blake Singh", "label"] == "-1.50 severe (n=1)"
     assert data.loc["Casey Roy", "label"] == "+0.00 in line (n=1)"
     french = charts.calibration_data(calibration, t=charts.builtin_translator("fr")).set_index("interviewer")
-    assert french.loc["Blake Singh", "label"] == "-1.50 cote plus bas (n=1)"
+    assert french.loc["Blake Singh", "label"] == "-1.50 cote plus bas (n=1)"  # words only: lang not given
+    french = charts.calibration_data(calibration, t=charts.builtin_translator("fr"), lang="fr")
+    assert french.set_index("interviewer").loc["Blake Singh", "label"] == "-1,50 cote plus bas (n=1)"
+    assert charts.calibration_bars(calibration, lang="fr").to_dict()["config"]["locale"]["number"]["decimal"] == ","
     as_dict = charts.calibration_bars(calibration).to_dict()
     assert [layer["mark"]["type"] for layer in as_dict["layer"]] == ["bar", "rule", "text", "text"]
 

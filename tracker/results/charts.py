@@ -16,8 +16,9 @@ from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
+from babel.numbers import format_decimal
 
-from tracker.i18n import translator
+from tracker.i18n import normalise_lang, translator
 from tracker.results.calibration import IN_LINE, LENIENT, NO_DATA, SEVERE
 from tracker.results.data import PostingFrames, current_ratings
 from tracker.results.merit import CONSENSUS, MEAN, MET, NOT_ASSESSED, NOT_MET, PENDING, MeritView
@@ -39,6 +40,7 @@ DEVIATION = "Mean deviation"
 COMPARISONS = "Comparisons"
 INTERVIEWER = "Interviewer"
 DIRECTION = "Direction"
+NOT_ASSESSED_SHORT = "n/a"  # French « n. é. » (glossary: never « n/a » or « s.o. » for "not assessed")
 WORDS = {
     CONSENSUS: "consensus",
     MEAN: "mean",
@@ -55,13 +57,39 @@ WORDS = {
 MSGIDS: tuple[str, ...] = (
     HEATMAP_TITLE, HEATMAP_SUBTITLE, CANDIDATE, CRITERION, RATING, BASIS, RATINGS_COUNT, VERDICT,
     DISTRIBUTION_TITLE, CALIBRATION_TITLE, CALIBRATION_SUBTITLE, DEVIATION, COMPARISONS, INTERVIEWER, DIRECTION,
-    *WORDS.values(),
+    NOT_ASSESSED_SHORT, *WORDS.values(),
 )  # fmt: skip
 
 
 
 def identity(text: str) -> str:
     return text
+
+
+# Vega-Lite's number locale for French (Canada): decimal comma, non-breaking space between thousands. Axis
+# ticks and tooltips are formatted by Vega in the browser with it; the words drawn in the marks are
+# formatted here, in Python, by :func:`number_text` (issue #21 §4).
+_NUMBER_LOCALES = {
+    "en": alt.NumberLocale(decimal=".", thousands=",", grouping=[3], currency=["$", ""]),
+    "fr": alt.NumberLocale(decimal=",", thousands="\u00a0", grouping=[3], currency=["", "\u00a0$"], minus="-"),
+}
+_BABEL_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
+
+
+def number_locale(lang: str) -> alt.NumberLocale:
+    """The Vega-Lite number locale of ``lang`` (``config.locale.number`` of every chart here)."""
+    return _NUMBER_LOCALES[normalise_lang(lang)]
+
+
+def number_text(value: float, lang: str, *, digits: int | None = None, sign: bool = False) -> str:
+    """``value`` as ``lang`` writes it: « 2,5 » / "2.5"; ``digits`` fixed decimals, else up to two, none if whole."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "" if digits == 0 else ".##")
+    text = format_decimal(float(value), format=pattern, locale=_BABEL_LOCALES[normalise_lang(lang)])
+    return ("+" + text) if sign and float(value) >= 0 else text
+
+
+def _localised(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+    return chart.configure(locale=alt.Locale(number=number_locale(lang)))
 
 
 def builtin_translator(lang: str) -> Translate:
@@ -74,28 +102,34 @@ _RATING_SCHEME = "viridis"
 _DIRECTION_COLOURS = {LENIENT: "#e69f00", SEVERE: "#0072b2", IN_LINE: "#999999", NO_DATA: "#dddddd"}
 
 
-def heatmap_data(view: MeritView, *, max_candidates: int | None = 60) -> pd.DataFrame:
+def heatmap_data(
+    view: MeritView, *, max_candidates: int | None = 60, t: Translate = identity, lang: str = "en"
+) -> pd.DataFrame:
     """One row per shown cell, with the text drawn in it. Candidates in ordering-aid order, at most ``max_candidates``."""
     table = view.table if max_candidates is None else view.table.head(max_candidates)
     shown = table[["candidate_id", "display_name", "order"]]
     crit = view.criteria[["criterion_id", "column", "kind"]]
     cells = view.cells.merge(shown, on="candidate_id").merge(crit[["criterion_id", "column"]], on="criterion_id")
     cells = cells.sort_values(["order", "display_name"], kind="stable")
-    cells["text"] = [_cell_text(r.value, r.source, bool(r.older_version), r.verdict) for r in cells.itertuples()]
+    cells["text"] = [
+        _cell_text(r.value, r.source, bool(r.older_version), r.verdict, t=t, lang=lang) for r in cells.itertuples()
+    ]
     return cells[
         ["display_name", "order", "column", "kind", "value", "source", "n_ratings", "verdict", "older_version", "text"]
     ].reset_index(drop=True)
 
 
-def _cell_text(value: float, source: str, older: bool, verdict: str | None) -> str:
+def _cell_text(
+    value: float, source: str, older: bool, verdict: str | None, *, t: Translate = identity, lang: str = "en"
+) -> str:
     if source == NOT_ASSESSED:
-        text = "n/a"
+        text = t(NOT_ASSESSED_SHORT)
     elif pd.isna(value):
         text = "—"
     elif source == MEAN:
-        text = f"{value:.1f}*"
+        text = f"{number_text(value, lang, digits=1)}*"
     else:
-        text = f"{value:g}"
+        text = number_text(value, lang)
     if older:
         text += "†"
     if verdict == MET:
@@ -106,10 +140,15 @@ def _cell_text(value: float, source: str, older: bool, verdict: str | None) -> s
 
 
 def merit_heatmap(
-    view: MeritView, *, t: Translate = identity, scale: tuple[int, int] = (1, 5), max_candidates: int | None = 60
+    view: MeritView,
+    *,
+    t: Translate = identity,
+    scale: tuple[int, int] = (1, 5),
+    max_candidates: int | None = 60,
+    lang: str = "en",
 ) -> alt.LayerChart:
     """Candidates (rows, ordering-aid order) x criteria (columns, essentials then assets), labelled cells."""
-    data = heatmap_data(view, max_candidates=max_candidates)
+    data = heatmap_data(view, max_candidates=max_candidates, t=t, lang=lang)
     data["basis"] = [t(WORDS.get(s, s)) for s in data["source"]]
     data["verdict_words"] = [t(WORDS[v]) if isinstance(v, str) else "" for v in data["verdict"]]
     candidates = data.drop_duplicates("display_name")["display_name"].tolist()
@@ -138,9 +177,10 @@ def merit_heatmap(
         color=alt.condition(alt.datum.value > midpoint, alt.value("black"), alt.value("white")),
     )
     height = max(120, 22 * len(candidates))
-    return (rects + labels).properties(
+    chart = (rects + labels).properties(
         title=alt.TitleParams(t(HEATMAP_TITLE), subtitle=[t(HEATMAP_SUBTITLE)]), height=height, width=alt.Step(56)
     )
+    return _localised(chart, lang)
 
 
 def distribution_data(frames: PostingFrames) -> pd.DataFrame:
@@ -158,7 +198,7 @@ def distribution_data(frames: PostingFrames) -> pd.DataFrame:
     return out[["criterion", "number", "rating", "count"]]
 
 
-def ratings_distribution(frames: PostingFrames, *, t: Translate = identity) -> alt.FacetChart:
+def ratings_distribution(frames: PostingFrames, *, t: Translate = identity, lang: str = "en") -> alt.FacetChart:
     """Bars of how often each rating was given, one small chart per criterion, each bar labelled with its count."""
     data = distribution_data(frames)
     order = [f"C{int(n)}" for n in frames.current_criteria["number"]]
@@ -168,34 +208,35 @@ def ratings_distribution(frames: PostingFrames, *, t: Translate = identity) -> a
     )
     bars = base.mark_bar(color="#4c78a8")
     counts = base.mark_text(dy=-6).encode(text="count:Q")
-    return (
+    chart = (
         alt.layer(bars, counts, data=data)
         .properties(width=140, height=110)
         .facet(facet=alt.Facet("criterion:N", sort=order, title=t(CRITERION)), columns=4)
         .properties(title=t(DISTRIBUTION_TITLE))
     )
+    return _localised(chart, lang)
 
 
-def calibration_data(calibration: pd.DataFrame, *, t: Translate = identity) -> pd.DataFrame:
-    """Bar rows with the label drawn beside each bar: "+0.75 lenient (n=12)"."""
+def calibration_data(calibration: pd.DataFrame, *, t: Translate = identity, lang: str = "en") -> pd.DataFrame:
+    """Bar rows with the label drawn beside each bar: "+0.75 lenient (n=12)", « +0,75 indulgent (n=12) »."""
     data = calibration[["interviewer", "mean_deviation", "comparisons", "direction"]].copy()
     data["mean_deviation"] = data["mean_deviation"].astype(float)
     data["direction_words"] = [t(WORDS[d]) for d in data["direction"]]
     data["label"] = [
-        f"{t(WORDS[d])}" if pd.isna(v) else f"{v:+.2f} {t(WORDS[d])} (n={int(n)})"
+        f"{t(WORDS[d])}" if pd.isna(v) else f"{number_text(v, lang, digits=2, sign=True)} {t(WORDS[d])} (n={int(n)})"
         for v, d, n in zip(data["mean_deviation"], data["direction"], data["comparisons"], strict=True)
     ]
     data["bar"] = data["mean_deviation"].fillna(0.0)
     return data
 
 
-def calibration_bars(calibration: pd.DataFrame, *, t: Translate = identity) -> alt.LayerChart:
+def calibration_bars(calibration: pd.DataFrame, *, t: Translate = identity, lang: str = "en") -> alt.LayerChart:
     """Horizontal bars of each interviewer's mean deviation around a zero line; sign also in words and pattern.
 
     Severe bars are drawn hollow (outline only) and lenient ones solid, so the direction survives a
     black-and-white print as well as the label does.
     """
-    data = calibration_data(calibration, t=t)
+    data = calibration_data(calibration, t=t, lang=lang)
     people = data["interviewer"].tolist()
     base = alt.Chart(data).encode(y=alt.Y("interviewer:N", sort=people, title=t(INTERVIEWER)))
     bars = base.mark_bar(strokeWidth=2).encode(
@@ -222,8 +263,9 @@ def calibration_bars(calibration: pd.DataFrame, *, t: Translate = identity) -> a
     right = base.transform_filter(alt.datum.bar >= 0).mark_text(align="left", dx=4).encode(x="bar:Q", text="label:N")
     left = base.transform_filter(alt.datum.bar < 0).mark_text(align="right", dx=-4).encode(x="bar:Q", text="label:N")
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="black").encode(x="zero:Q")
-    return alt.layer(bars, zero, right, left).properties(
+    chart = alt.layer(bars, zero, right, left).properties(
         title=alt.TitleParams(t(CALIBRATION_TITLE), subtitle=[t(CALIBRATION_SUBTITLE)]),
         height=max(80, 36 * len(people)),
         width=420,
     )
+    return _localised(chart, lang)
