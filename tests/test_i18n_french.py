@@ -97,7 +97,6 @@ _COUNT_BEFORE_NOUN = re.compile(r"\{(\w+)\}\**\s+(?!of\b|sur\b|on\b|de\b|des\b|[
 # Counts that are never 0 or 1, or where no word agrees with the count (reviewed one by one).
 _REVIEWED = {
     "A rubric holds at most {limit} criteria (you gave {count}).",  # the limit is 60
-    "The first {n} candidates of the ordering aid; the merit view lists all of them.",  # n is 60
     "… {pending} of {n} without a verdict yet",  # « … 1 sur 3 sans verdict »: nothing agrees
     # Only said when two or more files share a key.
     "{count} {language} postings share translationKey {key} ({detail}); using {path}, ignoring {ignored}.",
