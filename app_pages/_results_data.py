@@ -244,14 +244,22 @@ def charts_data(
     )
 
 
+DOCUMENT_LANGS = ("en", "fr")
+
+
 @dataclass(frozen=True)
 class CandidateDocuments:
-    """One candidate's record of decision and feedback summary, rendered in one language."""
+    """One candidate's record of decision and feedback summary, each rendered in both official languages.
 
-    record: str
-    record_name: str
-    feedback: str
-    feedback_name: str
+    ``candidate_lang`` is the official language the candidate chose: the feedback summary is printed in it
+    unless someone asks for the other (issue #21 §5); the record of decision defaults to the page's.
+    """
+
+    record: dict[str, str]
+    record_name: dict[str, str]
+    feedback: dict[str, str]
+    feedback_name: dict[str, str]
+    candidate_lang: str
 
 
 @_cache
@@ -266,13 +274,18 @@ def candidate_documents(
     changed: str,
     candidate_id: int,
 ) -> CandidateDocuments:
-    """Both documents of one candidate, from frames narrowed to that candidate (notes included)."""
+    """Both documents of one candidate in both languages, from frames narrowed to that candidate (notes included)."""
     frames = load_posting_frames(_session, _actor, posting_id=posting_id, candidate_ids=[candidate_id], notes=True)
+    rows = frames.candidates[frames.candidates["candidate_id"] == candidate_id]
+    chosen = str(rows.iloc[0]["language"]) if not rows.empty else lang
     return CandidateDocuments(
-        record=render_record(frames, candidate_id, lang=lang),
-        record_name=report_filename(frames, candidate_id, kind="record", lang=lang),
-        feedback=render_feedback(frames, candidate_id, lang=lang),
-        feedback_name=report_filename(frames, candidate_id, kind="feedback", lang=lang),
+        record={code: render_record(frames, candidate_id, lang=code) for code in DOCUMENT_LANGS},
+        record_name={code: report_filename(frames, candidate_id, kind="record", lang=code) for code in DOCUMENT_LANGS},
+        feedback={code: render_feedback(frames, candidate_id, lang=code) for code in DOCUMENT_LANGS},
+        feedback_name={
+            code: report_filename(frames, candidate_id, kind="feedback", lang=code) for code in DOCUMENT_LANGS
+        },
+        candidate_lang=chosen if chosen in DOCUMENT_LANGS else lang,
     )
 
 

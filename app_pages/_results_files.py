@@ -15,8 +15,10 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from app_pages import _common as common
 from app_pages import _results_data as data
 from app_pages import frame
+from tracker.models import Lang
 from tracker.services.actor import Actor
 
 CSV_MIME = "text/csv"
@@ -62,50 +64,69 @@ def _documents(actor: Actor, scope: data.Scope, raw: pd.DataFrame) -> None:
     if docs is None:
         st.stop()
     assert isinstance(docs, data.CandidateDocuments)
+    # The feedback summary is for the candidate: in the official language they chose unless asked otherwise;
+    # the record of decision is for the file: in the page's language unless asked otherwise (issue #21 §5).
+    pick = st.columns(2)
+    record_lang = pick[0].radio(
+        _("Language of the record of decision"), list(data.DOCUMENT_LANGS), horizontal=True,
+        index=data.DOCUMENT_LANGS.index(scope.lang if scope.lang in data.DOCUMENT_LANGS else "en"),
+        format_func=lambda code: _(common.LANGUAGE_LABELS[Lang(code)]), key=f"results_record_lang_{candidate_id}",
+    )  # fmt: skip
+    feedback_lang = pick[1].radio(
+        _("Language of the feedback summary"), list(data.DOCUMENT_LANGS), horizontal=True,
+        index=data.DOCUMENT_LANGS.index(docs.candidate_lang),
+        format_func=lambda code: _(common.LANGUAGE_LABELS[Lang(code)]), key=f"results_feedback_lang_{candidate_id}",
+        help=_("The candidate chose {language}: the summary is in that language unless you pick the other one.",
+               language=_(common.LANGUAGE_LABELS[Lang(docs.candidate_lang)]).lower()),
+    )  # fmt: skip
+    record_lang, feedback_lang = str(record_lang), str(feedback_lang)
     # Opening a candidate's record is an audit event (issue #10), once per candidate and language per session.
     opened = st.session_state.setdefault("results_documents_opened", set())
-    if (scope.posting_id, int(candidate_id), scope.lang) not in opened:
+    if (scope.posting_id, int(candidate_id), record_lang) not in opened:
         data.log_document_access(
-            actor, action="report.open", posting_id=scope.posting_id, label=labels[int(candidate_id)], lang=scope.lang
+            actor, action="report.open", posting_id=scope.posting_id, label=labels[int(candidate_id)], lang=record_lang
         )
-        opened.add((scope.posting_id, int(candidate_id), scope.lang))
+        opened.add((scope.posting_id, int(candidate_id), record_lang))
 
-    def download(kind: str, html: str) -> Callable[[], bytes]:
+    def download(kind: str, html: str, lang: str) -> Callable[[], bytes]:
         def build() -> bytes:
             data.log_document_access(
                 actor,
                 action=f"report.{kind}",
                 posting_id=scope.posting_id,
                 label=labels[int(candidate_id)],
-                lang=scope.lang,
+                lang=lang,
             )
             return html.encode("utf-8")
 
         return build
 
     st.caption(
-        _("Both documents are in the language of this page, print from the browser (or save as PDF), and name the "
-          "candidate. File names carry only the posting and the candidate's label.")
+        _("Print the documents from the browser (or save them as PDF); they name the candidate. File names carry "
+          "only the posting, the candidate's label and the document's language.")
     )  # fmt: skip
     buttons = st.columns(2)
     buttons[0].download_button(
-        _("Record of decision (HTML)"), download("record", docs.record), file_name=docs.record_name, mime=HTML_MIME,
+        _("Record of decision (HTML)"), download("record", docs.record[record_lang], record_lang),
+        file_name=docs.record_name[record_lang], mime=HTML_MIME,
         key="results_download_record", on_click="ignore", icon=":material/description:",
         help=_("Every interviewer's ratings and notes, declarations, consensus and rationale, verdict per criterion "
                "and decision: the page for the file."),
     )  # fmt: skip
     buttons[1].download_button(
-        _("Feedback summary (HTML)"), download("feedback", docs.feedback), file_name=docs.feedback_name, mime=HTML_MIME,
+        _("Feedback summary (HTML)"), download("feedback", docs.feedback[feedback_lang], feedback_lang),
+        file_name=docs.feedback_name[feedback_lang], mime=HTML_MIME,
         key="results_download_feedback", on_click="ignore", icon=":material/forum:",
         help=_("For the candidate's informal discussion: met or not per criterion and the board's reasons, without "
                "interviewer names or other candidates."),
     )  # fmt: skip
     with st.expander(_("Preview of the feedback summary"), expanded=True):
-        fragment = preview_fragment(docs.feedback)
+        fragment = preview_fragment(docs.feedback[feedback_lang])
         if fragment is None:
             st.info(_("The preview is not available; download the feedback summary to read it."))
         else:
-            st.html(fragment)
+            # The summary may be in the other language than the page: say so to screen readers (WCAG 3.1.2).
+            st.html(f'<div lang="{feedback_lang}">{fragment}</div>')
 
 
 def _exports(actor: Actor, scope: data.Scope, *, has_candidates: bool) -> None:

@@ -52,7 +52,15 @@ from app_pages.frame.auth import LAST_SEEN_KEY, USER_ID_KEY
 from app_pages.frame.registry import page_spec
 from tracker.db import read_session, write_session
 from tracker.exports import CSV_ENCODING, posting_scores_file
-from tracker.models import Candidate, CandidateStatus, CriterionKind, DecisionOutcome, Posting, ScorecardStatus
+from tracker.models import (
+    Candidate,
+    CandidateStatus,
+    CriterionKind,
+    DecisionOutcome,
+    Lang,
+    Posting,
+    ScorecardStatus,
+)
 from tracker.results import charts
 from tracker.results.data import load_merit_frames
 from tracker.services import decisions
@@ -623,6 +631,34 @@ def test_the_record_and_feedback_download_escape_what_people_typed(rw: ResultsWo
     feedback = one(downloads, "candidate-01-feedback-en.html").decode("utf-8")
     assert "Charlie Chair" not in feedback and "Mika Member" not in feedback
     assert "Cy Lakeshore" not in feedback  # nothing about other candidates
+
+
+def test_the_feedback_summary_defaults_to_the_language_the_candidate_chose(
+    rw: ResultsWorld, app_engine: Engine, downloads: dict
+) -> None:
+    """Issue #21 §5: on an English page, a candidate who chose French gets a French summary unless asked."""
+    with write_session(app_engine) as session:
+        session.get(Candidate, rw.ids["ana"]).language = Lang.fr
+    at = files_view(rw)
+    at.selectbox(key="results_report_candidate").set_value(rw.ids["ana"]).run()
+    assert_no_exception(at)
+    assert at.radio(key=f"results_feedback_lang_{rw.ids['ana']}").value == "fr"
+    assert at.radio(key=f"results_record_lang_{rw.ids['ana']}").value == "en"  # the record: the page's language
+    feedback = one(downloads, "candidature-01-feedback-fr.html").decode("utf-8")
+    assert '<html lang="fr">' in feedback and "Résumé pour la discussion informelle" in feedback
+    assert "Compte rendu" not in one(downloads, "candidate-01-record-en.html").decode("utf-8")
+    assert any(h.proto.body.startswith('<div lang="fr">') for h in at.get("html"))
+    # The other language on request, for each document.
+    at.radio(key=f"results_feedback_lang_{rw.ids['ana']}").set_value("en").run()
+    at.radio(key=f"results_record_lang_{rw.ids['ana']}").set_value("fr").run()
+    assert_no_exception(at)
+    assert "Feedback summary" in one(downloads, "candidate-01-feedback-en.html").decode("utf-8")
+    assert "Compte rendu de décision" in one(downloads, "candidature-01-record-fr.html").decode("utf-8")
+    # A candidate who chose English, on a French page: the summary is in English.
+    at = files_view(rw, lang="fr")
+    at.selectbox(key="results_report_candidate").set_value(rw.ids["cy"]).run()
+    assert at.radio(key=f"results_feedback_lang_{rw.ids['cy']}").value == "en"
+    assert at.radio(key=f"results_record_lang_{rw.ids['cy']}").value == "fr"
 
 
 def test_the_feedback_preview_is_the_documents_escaped_body(rw: ResultsWorld) -> None:

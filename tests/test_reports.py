@@ -53,15 +53,15 @@ def test_record_holds_everything_the_file_needs(frames) -> None:
     html = render_record(frames, 1, now=NOW)
     for expected in [
         "Record of decision", "Data Analyst", "northwind-analyst", "Candidate 01",
-        "Avery Tremblay (chair)", "Blake Singh", "Casey Roy",  # the board, with declarations
+        "Avery Tremblay, board chair", "Blake Singh", "Casey Roy",  # the board, with declarations
         "Described a pipeline", "Little evidence of testing",  # every interviewer's notes
         "Not assessed",  # Blake's C2
-        "Agreed after the example", "Recorded by Avery Tremblay on 2026-03-03 09:00",  # consensus and rationale
+        "Agreed after the example", "Recorded by Avery Tremblay on March 3, 2026, at 4:00 a.m. (Eastern Time)",  # consensus and rationale
         "✓", "Met", "No verdict yet", "fewer ratings than the minimum of 3",  # verdicts
         "Asset (no pass mark)",
-        "Qualified", "Recorded by Morgan Manager on 2026-03-20 10:00",  # decision
+        "Qualified", "Recorded by Morgan Manager on March 20, 2026, at 6:00 a.m. (Eastern Time)",  # decision
         "Withdrawn for a conflict of interest",  # Casey's declared conflict
-        "Generated on 2026-04-01 15:30",
+        "Document produced on April 1, 2026, at 11:30 a.m. (Eastern Time).",
         "@media print",
     ]:  # fmt: skip
         assert expected in html, expected

@@ -19,8 +19,10 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
+from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from tracker import timefmt
 from tracker.labels import label_text
 from tracker.models import utcnow
 from tracker.reports.strings import words
@@ -45,16 +47,30 @@ def _environment() -> Environment:
     )
 
 
-def _when(value: Any) -> str:
-    """``2026-03-02 09:00`` (UTC), or an empty string for a missing date."""
+def _moment(value: Any) -> datetime | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    # Aware already: model columns are UTCDateTime, and the results loader parses with utc=True.
+    return pd.Timestamp(value).to_pydatetime()
+
+
+def _when(value: Any, lang: str) -> str:
+    """A table cell: ``2026-03-02 04:00 HNE`` in the organisation's zone, named; empty when missing (#21 §4)."""
+    moment = _moment(value)
+    return "" if moment is None else timefmt.in_table(moment, lang)
+
+
+def _said(value: Any, lang: str) -> str:
+    """Inside a sentence: « 2 mars 2026 à 4 h 00 (heure de l'Est) », "March 2, 2026, at 4:00 a.m. (Eastern Time)"."""
+    return timefmt.in_sentence(_moment(value), lang)
+
+
+def _day(value: Any, lang: str) -> str:
+    """A date in the header block, as a sentence writes it: « 21 décembre 2026 », "December 21, 2026"."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    # Aware already: model columns are UTCDateTime, and the results loader parses with utc=True.
-    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
-
-
-def _day(value: Any) -> str:
-    return "" if value is None else str(value)
+    pattern = "d MMMM y" if lang == "fr" else "MMMM d, y"
+    return format_date(pd.Timestamp(value).date(), pattern, locale="fr_CA" if lang == "fr" else "en_CA")
 
 
 def _text(value: Any) -> str:
@@ -75,7 +91,7 @@ def _criterion_lang(row: Any, lang: str) -> str:
     """The language the criterion's text is in: ``lang``, or the other one when it fell back (WCAG 3.1.2)."""
     if _text(row["text_fr"] if lang == "fr" else row["text_en"]):
         return lang
-    return "en" if lang == "fr" else "fr"
+    return _other(lang)
 
 
 def _candidate_row(frames: PostingFrames, candidate_id: int) -> pd.Series:
@@ -104,7 +120,8 @@ def _basis(cell: Any, w: dict[str, str], lang: str) -> tuple[str, str]:
     if source == CONSENSUS:
         return _number(cell["value"], lang), w["basis_consensus"]
     if source == MEAN:
-        return _number(cell["value"], lang), w["basis_mean"].format(n=int(cell["n_ratings"]))
+        n = int(cell["n_ratings"])
+        return _number(cell["value"], lang), w["basis_mean_one" if n == 1 else "basis_mean"].format(n=n)
     if source == NOT_ASSESSED:
         return "—", w["basis_not_assessed"]
     return "—", w["basis_none"]
@@ -115,15 +132,18 @@ def _common(frames: PostingFrames, candidate_id: int, lang: str, now: datetime |
     cand = _candidate_row(frames, candidate_id)
     info = frames.posting
     language = _text(cand["language"])
+    own_title = info.title_fr if lang == "fr" else info.title_en
     return {
         "lang": lang if lang in ("en", "fr") else "en",
         "w": w,
         "posting": {
             "title": info.title(lang),
+            # The other language's title, marked (issue #21 §5): never a silent fallback in a document.
+            "title_lang": lang if own_title or not (info.title_en or info.title_fr) else _other(lang),
             "key": info.translation_key,
             "rubric_version": info.rubric_version,
-            "opened": _day(info.opened_on),
-            "closed": _day(info.closed_on),
+            "opened": _day(info.opened_on, lang),
+            "closed": _day(info.closed_on, lang),
         },
         "candidate": {
             "name": _text(cand["name"]),
@@ -131,8 +151,12 @@ def _common(frames: PostingFrames, candidate_id: int, lang: str, now: datetime |
             "status": w.get(f"status_{cand['status']}", _text(cand["status"])),
             "language": w.get(f"lang_{language}", language),
         },
-        "generated": w["generated"].format(date=_when(now or utcnow())),
+        "generated": w["generated"].format(date=_said(now or utcnow(), lang)),
     }
+
+
+def _other(lang: str) -> str:
+    return "en" if lang == "fr" else "fr"
 
 
 def _criterion_blocks(frames: PostingFrames, candidate_id: int, lang: str) -> tuple[list[dict[str, Any]], Any]:
@@ -165,14 +189,14 @@ def _criterion_blocks(frames: PostingFrames, candidate_id: int, lang: str) -> tu
                 "verdict_class": css,
                 "verdict": verdict,
                 "why": why,
-                "consensus": None if agreed_row is None else _consensus(agreed_row, w),
+                "consensus": None if agreed_row is None else _consensus(agreed_row, w, lang),
             }
         )
     summary = view.table.iloc[0] if not view.table.empty else None
     return blocks, summary
 
 
-def _consensus(row: Any, w: dict[str, str]) -> dict[str, Any]:
+def _consensus(row: Any, w: dict[str, str], lang: str) -> dict[str, Any]:
     rating = w["not_assessed"] if bool(row["not_assessed"]) or pd.isna(row["rating"]) else str(int(row["rating"]))
     code = _text(row.get("justification"))
     return {
@@ -180,7 +204,7 @@ def _consensus(row: Any, w: dict[str, str]) -> dict[str, Any]:
         "justification": w.get(f"j_{code}", code) if code else "",
         "below_min_reason": _text(row.get("below_min_reason")),
         "rationale": _text(row["rationale"]),
-        "by": w["decided_by"].format(name=_text(row["decided_by"]) or "—", date=_when(row["decided_at"])),
+        "by": w["decided_by"].format(name=_text(row["decided_by"]) or "—", date=_said(row["decided_at"], lang)),
     }
 
 
@@ -268,7 +292,7 @@ def record_context(
                 "conflict": None if row is None else (w["yes"] if bool(row["has_conflict"]) else w["no"]),
                 "conflict_note": "" if row is None else _text(row["conflict_note"]),
                 "language": "" if row is None else w.get(f"lang_{row['language']}", _text(row["language"])),
-                "declared_at": "" if row is None else _when(row["declared_at"]),
+                "declared_at": "" if row is None else _when(row["declared_at"], lang),
             }
         )
     scorecards = [
@@ -278,9 +302,9 @@ def record_context(
             "status": w.get(f"card_{card['status']}", _text(card["status"])),
             "recommendation": w.get(f"rec_{card['recommendation']}", "") if _text(card["recommendation"]) else "",
             "overall_notes": _text(card["overall_notes"]),
-            "started": _when(card["created_at"]),
-            "submitted": _when(card["submitted_at"]),
-            "reopened": _when(card["reopened_at"]),
+            "started": _when(card["created_at"], lang),
+            "submitted": _when(card["submitted_at"], lang),
+            "reopened": _said(card["reopened_at"], lang) if _moment(card["reopened_at"]) else "",
             "reopen_reason": _text(card["reopen_reason"]),
             "after_peek": bool(card.get("reopened_after_peek", False)),
         }
@@ -304,7 +328,9 @@ def record_context(
                 "outcome": w.get(f"decision_{decision}", decision),
                 "override_reason": _text(cand.get("decision_override_reason")),
                 "rationale": _text(cand["decision_rationale"]),
-                "by": w["decided_by"].format(name=_text(cand["decided_by"]) or "—", date=_when(cand["decided_at"])),
+                "by": w["decided_by"].format(
+                    name=_text(cand["decided_by"]) or "—", date=_said(cand["decided_at"], lang)
+                ),
             },
         }  # fmt: skip
     )
