@@ -224,3 +224,35 @@ def test_the_scores_export_types_the_submission_time() -> None:
     assert cell.is_date and cell.value == datetime(2026, 3, 2, 10, 0)
     rating = sheet.cell(2, headers.index("Rating") + 1)
     assert rating.data_type == "n"
+
+
+def test_the_scores_export_falls_back_both_ways_and_says_so() -> None:
+    """Issue #21 §5: an English export of a French-only criterion is not empty, nor silent (and vice versa)."""
+    frames = make_frames(
+        [crit(11, 1, text_en="Analyses data", text_fr=""), crit(12, 2, text_en="", text_fr="Rédige des rapports")],
+        1, {(1, 1): {11: 4, 12: 3}},
+    )  # fmt: skip
+    criteria = frames.criteria
+    criteria.loc[criteria["criterion_id"] == 11, "text_fr"] = None  # (crit() fills an empty text)
+    criteria.loc[criteria["criterion_id"] == 12, "text_en"] = ""
+    english = scores_export_frame(frames, lang="en").set_index("Criterion number")["Criterion"]
+    assert english[1] == "Analyses data"
+    assert english[2] == "Rédige des rapports [French text only]"
+    french = scores_export_frame(frames, lang="fr").set_index("Numéro du critère")["Critère"]
+    assert french[2] == "Rédige des rapports"
+    assert french[1] == "Analyses data [texte anglais seulement]"
+
+
+def test_the_french_csv_is_technical_and_the_xlsx_keeps_typed_numbers() -> None:
+    """The decision (tracker/exports.py, docs/user-guide.md): French words, but ``,`` and a decimal point."""
+    frames = frames_with(["Zoë Côté", "Bob"])
+    view = merit_view(frames)
+    csv = export_merit(view, fmt="csv", lang="fr").decode("utf-8-sig")
+    header, first = csv.splitlines()[:2]
+    assert header.startswith("Ordre (aide),Étiquette,Nom,")
+    assert re.search(r",\d+\.\d+,", first) and not re.search(r"\d,\d{2}\b;", first)
+    back = pd.read_csv(io.BytesIO(csv.encode("utf-8-sig")), encoding="utf-8-sig")
+    assert back["Total pondéré"].dtype.kind == "f"
+    sheet = openpyxl.load_workbook(io.BytesIO(export_merit(view, fmt="xlsx", lang="fr")))["Tableau du mérite"]
+    totals = [row[list(back.columns).index("Total pondéré")] for row in sheet.iter_rows(min_row=2)]
+    assert totals and all(cell.data_type == "n" and isinstance(cell.value, float | int) for cell in totals)

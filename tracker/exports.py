@@ -17,6 +17,12 @@ one row in memory, and it was about twice as fast as openpyxl's write-only mode 
 
 The export frames are plain tables (one header row) in the language asked for; the XLSX file adds a
 sheet that says the ordering is an aid, not a decision.
+
+**The CSV is technical in both languages** (issue #21 §4, decided): comma separator, decimal point, ISO
+dates in UTC, UTF-8 with a byte-order mark; only the headers and words are French. A CSV is for other
+programs (R, pandas, a records system), which read one format whatever the reader's language; a French
+(Canada) Excel that expects ``;`` and a decimal comma should open the **XLSX**, whose numbers and dates
+are typed cells that Excel displays in the reader's own locale. docs/user-guide.md says so.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from sqlalchemy.engine import Engine
 from tracker.db import read_session
 from tracker.formula import FORMULA_PREFIXES, looks_like_formula, neutralise_text
 from tracker.labels import label_text
+from tracker.reports.strings import words as document_words
 from tracker.results.data import PostingFrames, load_posting_frames
 from tracker.results.merit import CONSENSUS, MEAN, NOT_ASSESSED, ORDERING_NOTE, MeritView
 from tracker.services.actor import Actor
@@ -154,7 +161,11 @@ def scores_export_frame(frames: PostingFrames, *, lang: str = "en", anonymised: 
     out[h["number"]] = criterion_ids.map(crit["number"]).astype(int).to_numpy()
     kind_words = {kind: _word(v, kind) for kind in crit["kind"].unique()}
     out[h["kind"]] = criterion_ids.map(crit["kind"]).map(kind_words).to_numpy()
-    texts = crit[text_column].where(crit[text_column].fillna("") != "", crit["text_en"])
+    # The other language's text when this one is empty, both ways, marked as the documents mark it (#21 §5).
+    other_column = "text_en" if lang == "fr" else "text_fr"
+    own, other = crit[text_column].fillna("").astype(str), crit[other_column].fillna("").astype(str)
+    marked = other.where(other == "", other + " " + document_words(lang)["fallback"])
+    texts = own.where(own != "", marked)
     out[h["criterion"]] = criterion_ids.map(texts).to_numpy()
     out[h["version"]] = data["rubric_version"].astype(int).to_numpy()
     out[h["rating"]] = [None if pd.isna(r) else int(r) for r in data["rating"]]
