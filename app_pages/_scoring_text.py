@@ -51,20 +51,28 @@ def split_choice(choice: RatingChoice) -> tuple[int | None, bool]:
     return (int(choice), False) if choice is not None else (None, False)
 
 
+def _marked(text: str, note: str | None) -> str:
+    """A short bilingual text (level label, descriptor, rating guide) with its fallback marked, never silent."""
+    if not note or not text:
+        return text
+    _ = frame.translator()
+    if frame.current_lang() == "fr":
+        return _("{text} [English text only]", text=text)
+    return _("{text} [French text only]", text=text)
+
+
 def level_label(level: LevelPublic) -> str:
-    text, _note = frame.localized_text(level.label_en, level.label_fr)
-    return text
+    return _marked(*frame.localized_text(level.label_en, level.label_fr))
 
 
 def level_descriptor(level: LevelPublic, criterion: CriterionPublic | None = None) -> str:
     """The criterion's own rating guide for this level when it has one, else the scale's descriptor."""
     if criterion is not None:
         guide = criterion.descriptors.get(str(level.value)) or {}
-        text, _note = frame.localized_text(guide.get("en"), guide.get("fr"))
+        text, note = frame.localized_text(guide.get("en"), guide.get("fr"))
         if text:
-            return text
-    text, _note = frame.localized_text(level.descriptor_en, level.descriptor_fr)
-    return text
+            return _marked(text, note)
+    return _marked(*frame.localized_text(level.descriptor_en, level.descriptor_fr))
 
 
 def rating_text(rating: int | None, not_assessed: bool, levels: Sequence[LevelPublic]) -> str:

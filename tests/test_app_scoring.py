@@ -18,6 +18,7 @@ from tracker.db import read_session, write_session
 from tracker.i18n import t
 from tracker.models import (
     Criterion,
+    RatingLevel,
     Declaration,
     Lang,
     Recommendation,
@@ -359,6 +360,24 @@ def test_criteria_follow_the_language_and_a_fallback_is_marked(app_engine: Engin
     assert t("Shown in English: no French text yet", "fr") in shown
     assert [at.radio(key=k).value for k in rating_keys(at)] == [4, None, None], "the rating survives the switch"
     assert "Cote du critère 1" in [r.label for r in at.radio]
+
+
+def test_a_level_label_and_descriptor_without_french_are_marked_not_silent(app_engine: Engine) -> None:
+    """Issue #21 §5: level labels, descriptors and rating guides mark their fallback like the criterion."""
+    world = build_world(app_engine)
+    declared(app_engine, world, world.chair)
+    with write_session(app_engine) as session:
+        level = session.exec(
+            select(RatingLevel).where(RatingLevel.rubric_id == rubric_of(session, world.posting).id, RatingLevel.value == 3)
+        ).one()
+        level.label_fr, level.descriptor_fr = "", ""
+        session.add(level)
+    at = scoring_app(world.chair.id or 0)
+    set_language(at, "fr")
+    assert_no_exception(at)
+    shown = "\n".join([texts(at), *(str(o) for r in at.radio for o in r.options)]).replace("\\", "")
+    assert f"{level.label_en} [texte anglais seulement]" in shown, shown
+    assert f"3 · {level.label_en}\n" not in shown + "\n"
 
 
 def test_a_note_typed_then_a_language_switch_in_the_same_click_keeps_the_rating(app_engine: Engine) -> None:
