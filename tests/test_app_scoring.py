@@ -18,9 +18,9 @@ from tracker.db import read_session, write_session
 from tracker.i18n import t
 from tracker.models import (
     Criterion,
-    RatingLevel,
     Declaration,
     Lang,
+    RatingLevel,
     Recommendation,
     Role,
     Score,

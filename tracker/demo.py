@@ -167,7 +167,11 @@ def load_demo(engine: Engine, *, today: date | None = None, examples_dir: Path =
     with write_session(engine) as session:
         decisions.record_decision(
             session, manager, candidate_id=amelie.id, outcome=DecisionOutcome.qualified,
-            rationale="Meets every essential qualification at consensus; strongest evidence on service design practice.",
+            # Written in the official language Amélie chose, as the board would write to her file.
+            rationale=(
+                "Satisfait à toutes les qualifications essentielles au consensus; preuves les plus solides en "
+                "pratique de la conception de services."
+            ),
             expected_version=0,
         )
     summary.decisions += 1
