@@ -173,7 +173,7 @@ def criteria_legend(view: MeritView, lang: str) -> pd.DataFrame:
             _("Column"): crit["column"].astype(str).to_numpy(),
             _("Kind"): [_("Essential") if k == "essential" else _("Asset") for k in crit["kind"]],
             _("Criterion"): texts,
-            _("Weight"): crit["weight"].astype(float).to_numpy(),
+            _("Weight"): table_numbers(crit["weight"].astype(float).to_numpy(), lang, "%g"),  # « 1,5 » in French
             _("Pass mark"): [
                 int(p) if k == "essential" else None for p, k in zip(crit["pass_mark"], crit["kind"], strict=True)
             ],

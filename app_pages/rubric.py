@@ -129,7 +129,10 @@ with tab_criteria:
             ),
             "text_en": st.column_config.TextColumn(_("Criterion (English)"), width="large", max_chars=4000),
             "text_fr": st.column_config.TextColumn(_("Criterion (French)"), width="large", max_chars=4000),
-            "weight": st.column_config.NumberColumn(_("Weight"), min_value=0.1, max_value=100.0, step=0.1, default=1.0),
+            # "localized": the browser writes the weight in its own locale (1,5 in French); a printf format knows
+            # only the decimal point, and an editable number cannot be French text (docs/user-guide.md, limits).
+            "weight": st.column_config.NumberColumn(_("Weight"), min_value=0.1, max_value=100.0, step=0.1, default=1.0,
+                                                    format="localized"),
             "pass_mark": st.column_config.NumberColumn(_("Pass mark"), min_value=low, max_value=high, step=1, default=default_pass),
             "min_raters": st.column_config.NumberColumn(_("Minimum raters"), min_value=1, max_value=20, step=1, default=2),
             "section": st.column_config.TextColumn(_("From section"), disabled=True),
