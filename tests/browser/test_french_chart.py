@@ -59,3 +59,5 @@ def test_the_french_charts_write_decimal_commas(page: Any, seed: Any, shot: Any)
     # The calibration axis: ticks such as « -1,5 » / « 0,5 », written by Vega with the French locale.
     assert len(decimals) >= 2, texts
     assert not [t for t in texts if DECIMAL_POINT.search(t)], texts
+    # Streamlit's English main menu (Print, Record a screencast, "Made with Streamlit") is not offered (#21 §7).
+    assert page.locator('[data-testid="stMainMenu"]').count() == 0
