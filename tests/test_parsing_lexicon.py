@@ -26,6 +26,7 @@ ROLE_TABLE = [
     ("Vous serez évalué(e) en fonction de ce qui suit :", "assessment"),
     ("Vous serez évalué·e selon les critères suivants&nbsp;:", "assessment"),
     ("Tous les candidats et candidates seront évalués selon les critères suivants", "assessment"),
+    ("Toutes les personnes candidates seront évaluées selon les critères suivants :", "assessment"),
     ("Critères d’évaluation", "assessment"),
     ("Nous vous évaluerons sur :", "assessment"),
     # qualifications, English

@@ -92,10 +92,11 @@ NOTES = {
         "Strong answer: explained trade-offs and what they would do differently next time.",
     ),
     Lang.fr: (
-        "A donné un exemple concret : le contexte, ses actions et le résultat pour les usagers.",
+        # Épicène (glossary): no « relancé », no « il ou elle »; a non-breaking space before « : ».
+        "A donné un exemple concret\u00a0: le contexte, ses actions et le résultat pour les personnes utilisatrices.",
         "Réponse claire; exemple récent et pertinent, mais le résultat n'a pas été mesuré.",
-        "A décrit sa démarche de façon générale; relancé, a donné un court exemple.",
-        "Très bonne réponse : a expliqué les compromis et ce qu'il ou elle ferait autrement.",
+        "A décrit sa démarche de façon générale; à la relance, a donné un court exemple.",
+        "Très bonne réponse\u00a0: a expliqué les compromis et ce qui serait fait autrement la prochaine fois.",
     ),
 }
 
