@@ -5,7 +5,7 @@ Read-only by design: this page offers no way to change or delete an event, and t
 """
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -13,7 +13,7 @@ import streamlit as st
 
 from app_pages import _common as common
 from app_pages import frame
-from tracker import exports
+from tracker import exports, timefmt
 from tracker.i18n import N_
 from tracker.labels import relabel
 from tracker.models import Role
@@ -66,7 +66,7 @@ typed_action = top[2].text_input(
 )
 bottom = st.columns([3, 2, 2])
 who = bottom[2].text_input(_("Person's e-mail contains"), key="audit_actor")
-today = date.today()
+today = timefmt.local(datetime.now(UTC)).date()  # the organisation's day, as the table shows it
 period = bottom[0].date_input(_("Between"), value=(today - timedelta(days=30), today), key="audit_period", format="YYYY-MM-DD")
 limit = bottom[1].selectbox(_("At most"), LIMITS, index=1, key="audit_limit")
 
@@ -74,8 +74,9 @@ limit = bottom[1].selectbox(_("At most"), LIMITS, index=1, key="audit_limit")
 picked = list(period) if isinstance(period, tuple | list) else [period]
 start = picked[0] if picked else None
 end = picked[-1] if picked else None
-since = datetime.combine(start, time.min, UTC) if start else None
-until = datetime.combine(end + timedelta(days=1), time.min, UTC) if end else None
+# Days in the organisation's zone (TRACKER_TIMEZONE), the zone the table's times are shown in (#21 §4).
+since = datetime.combine(start, time.min, timefmt.org_zone()) if start else None
+until = datetime.combine(end + timedelta(days=1), time.min, timefmt.org_zone()) if end else None
 
 events = frame.service_call(
     audit.list_events, actor, posting_id=posting_id, action=typed_action.strip() or family,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
 from tracker.db import write_session
-from tracker.models import Candidate, ScorecardStatus, User
+from tracker.models import AuditEvent, Candidate, ScorecardStatus, User
 from tracker.services.actor import Actor
 from tracker.services.candidates import add_candidate
 from tracker.services.panels import set_panel
@@ -162,3 +162,16 @@ def test_audit_log_speaks_french(world: World) -> None:
     assert "Action" in events_table(at).columns
     assert "Quand" in events_table(at).columns
 
+
+
+def test_the_date_range_is_the_organisations_days(world: World, app_engine: Engine) -> None:
+    """An event at 03:00 UTC on 2 March is 22:00 on 1 March in Toronto: it belongs to 1 March (#21 §4)."""
+    with write_session(app_engine) as session:
+        session.add(AuditEvent(at=datetime(2026, 3, 2, 3, 0, tzinfo=UTC), action="test.late_evening",
+                               entity_type="database"))  # fmt: skip
+    at = signed_in(world.admin.id, page="audit_log")
+    at.date_input(key="audit_period").set_value((date(2026, 3, 1), date(2026, 3, 1))).run()
+    assert_no_exception(at)
+    assert list(events_table(at)["Action"]) == ["test.late_evening"]
+    at.date_input(key="audit_period").set_value((date(2026, 3, 2), date(2026, 3, 2))).run()
+    assert events_table(at).empty
