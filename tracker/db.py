@@ -18,6 +18,7 @@ import os
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -107,9 +108,19 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def search_fold(text: str | None) -> str | None:
+    """Lower case without accents, for searching names (``tracker.services.paging``): SQLite's own
+    ``lower()`` folds ASCII only, so "élise" would not find "Élise"; registered on every connection."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def _configure_sqlite(engine: Engine, journal: JournalChoice) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("tracker_fold", 1, search_fold, deterministic=True)
         # Take transaction control away from the sqlite3 module so BEGIN is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

@@ -25,6 +25,7 @@ from tracker.services.actor import Actor
 from tracker.services.audit import record_event
 from tracker.services.common import bump_version, clean_text, looks_like_formula
 from tracker.services.errors import ConflictError, PermissionDeniedError, ValidationError
+from tracker.services.paging import Page, PageRequest, candidate_match, paginate, parse_search
 from tracker.services.permissions import (
     get_candidate_or_404,
     is_posting_manager,
@@ -305,6 +306,36 @@ def list_candidates(session: Session, actor: Actor, *, posting_id: int) -> list[
     return [CandidatePublic.of(c, with_email=False) for c in candidates if c.id not in conflicted]
 
 
+def search_candidates(
+    session: Session,
+    actor: Actor,
+    *,
+    posting_id: int,
+    query: str = "",
+    status: CandidateStatus | str | None = None,
+    page: PageRequest | None = None,
+) -> Page[CandidatePublic]:
+    """One page of :func:`list_candidates`, filtered in SQL (issue #19): a label in either language or a
+    name fragment (``paging.parse_search``), and a status; label order. Same visibility rules."""
+    posting = require_view_posting(session, actor, posting_id)
+    manager = is_posting_manager(actor, posting)
+    stmt = select(Candidate).where(Candidate.posting_id == posting_id)
+    if not manager:
+        assert panel_membership(session, actor, posting_id) is not None
+        conflicted = select(Declaration.candidate_id).where(
+            Declaration.user_id == actor.id, col(Declaration.has_conflict).is_(True)
+        )
+        stmt = stmt.where(col(Candidate.id).not_in(conflicted))
+    where = candidate_match(parse_search(query), label_number=col(Candidate.label_number), name=col(Candidate.name))
+    if where is not None:
+        stmt = stmt.where(where)
+    if status:
+        stmt = stmt.where(Candidate.status == CandidateStatus(status))
+    rows, total, request = paginate(session, stmt.order_by(col(Candidate.label_number)), page or PageRequest())
+    items = [CandidatePublic.of(row[0], with_email=manager) for row in rows]
+    return Page(items, total, request.number, request.size)
+
+
 # --- CSV import ----------------------------------------------------------------------------------
 
 
@@ -494,5 +525,5 @@ def delete_candidate(session: Session, actor: Actor, *, candidate_id: int) -> No
 
 __all__ = [
     "CandidatePublic", "CsvPreview", "CsvRow", "RowError", "add_candidate", "delete_candidate", "get_candidate",
-    "import_candidates_csv", "list_candidates", "parse_candidates_csv", "preview_candidates_csv", "update_candidate",
+    "import_candidates_csv", "list_candidates", "parse_candidates_csv", "search_candidates", "preview_candidates_csv", "update_candidate",
 ]

@@ -49,6 +49,7 @@ from tracker.services.blind import Sight, sees_submitted, sight, why_blind
 from tracker.services.candidates import check_language
 from tracker.services.common import MAX_NOTES, bump_version, clean_text, dialect_insert
 from tracker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from tracker.services.paging import Page, PageRequest, matches_text, page_of, parse_search
 from tracker.services.permissions import (
     get_candidate_or_404,
     is_chair,
@@ -104,6 +105,59 @@ class QueueItem:
     scorecard_status: ScorecardStatus | None
     rated: int
     total: int
+    label_number: int = 0
+
+    @property
+    def queue_status(self) -> str:
+        """One of :data:`QUEUE_STATUSES`: where this scorecard stands for the member."""
+        if self.has_conflict:
+            return CONFLICT
+        if not self.declared:
+            return NEEDS_DECLARATION
+        if self.scorecard_status == ScorecardStatus.submitted:
+            return SUBMITTED
+        if self.scorecard_status == ScorecardStatus.draft:
+            return DRAFT
+        return NOT_STARTED
+
+    @property
+    def needs_work(self) -> bool:
+        """Still to score: no conflict declared and not submitted."""
+        return self.queue_status not in (CONFLICT, SUBMITTED)
+
+
+NEEDS_DECLARATION, NOT_STARTED, DRAFT, SUBMITTED, CONFLICT = "declaration", "not_started", "draft", "submitted", "conflict"
+TO_SCORE = "to_score"  # a filter, not a status: declaration needed, not started or draft
+QUEUE_STATUSES = (NEEDS_DECLARATION, NOT_STARTED, DRAFT, SUBMITTED, CONFLICT)
+
+
+def search_queue(
+    queue: list[QueueItem], *, query: str = "", status: str | None = None, page: PageRequest | None = None
+) -> Page[QueueItem]:
+    """One page of a queue (issue #19): a label in either language or a name fragment, and a status
+    (one of :data:`QUEUE_STATUSES`, or :data:`TO_SCORE`). The queue is the member's own
+    (:func:`my_queue`), so nothing here needs a permission check; the picker shows only this page."""
+    terms = parse_search(query)
+    matches = [
+        item
+        for item in queue
+        if (status is None or item.queue_status == status or (status == TO_SCORE and item.needs_work))
+        and matches_text(terms, label_number=item.label_number, texts=(item.candidate_name,))
+    ]
+    return page_of(matches, page or PageRequest())
+
+
+def next_in_queue(queue: list[QueueItem], current: int | None) -> int | None:
+    """The next candidate after ``current`` (wrapping round) still to score; None when none is left.
+
+    With ``current`` None (or not in the queue), the first one still to score.
+    """
+    ids = [item.candidate_id for item in queue]
+    position = ids.index(current) if current in ids else -1
+    for item in queue[position + 1 :] + queue[: position + 1]:
+        if item.needs_work and item.candidate_id != current:
+            return item.candidate_id
+    return None
 
 
 # One criterion's score on a scorecard (rating None and not_assessed False = not rated yet; version 0 = no row).
@@ -331,7 +385,7 @@ def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
     rows = session.execute(
         select(
             Candidate.id, Candidate.label, Candidate.name, Candidate.language, Posting.id, Posting.title_en,
-            Posting.title_fr,
+            Posting.title_fr, Candidate.label_number,
         )  # fmt: skip
         .join(Posting, col(Posting.id) == col(Candidate.posting_id))
         .join(PanelMember, seat)
@@ -379,7 +433,7 @@ def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
         ).all()
     )
     items = []
-    for candidate_id, label, name, language, posting_id, title_en, title_fr in rows:
+    for candidate_id, label, name, language, posting_id, title_en, title_fr, label_number in rows:
         card = cards.get(candidate_id)
         rubric_id = card[2] if card else current.get(posting_id)
         items.append(
@@ -392,6 +446,7 @@ def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
                 has_conflict=bool(declarations.get(candidate_id)), scorecard_id=card[0] if card else None,
                 scorecard_status=ScorecardStatus(card[1]) if card else None,
                 rated=int(done.get(card[0], 0)) if card else 0, total=int(totals.get(rubric_id, 0)),
+                label_number=label_number,
             )
         )  # fmt: skip
     return items
