@@ -10,6 +10,7 @@ from app_pages import frame
 from app_pages.frame.registry import page_spec
 from tracker.models import Role
 from tracker.services import outstanding, postings
+from tracker.services.paging import PageRequest
 
 actor = frame.require_roles(Role.admin, Role.manager, Role.interviewer)
 _ = frame.translator()
@@ -27,13 +28,14 @@ st.subheader(_("What to do next"))
 
 # Administrators never sit on panels, so only the others owe scorecards.
 if actor.role != Role.admin:
-    owed = frame.service_call(outstanding.owed_by_me, actor)
-    if owed:
-        missing = sum(1 for item in owed if item.status == outstanding.MISSING)
+    # Counts only (issue #19): the items themselves are on Outstanding work, one page at a time.
+    overview = frame.service_call(outstanding.owed_overview, actor, page=PageRequest(1, 1))
+    owed = None if overview is None else overview.total
+    if overview is not None and overview.total:
         st.info(
-            _.ngettext("You have {n} scorecard to finish", "You have {n} scorecards to finish", len(owed))
+            _.ngettext("You have {n} scorecard to finish", "You have {n} scorecards to finish", overview.total)
             + " "
-            + _("({missing} not started, {drafts} drafts).", missing=missing, drafts=len(owed) - missing),
+            + _("({missing} not started, {drafts} drafts).", missing=overview.missing, drafts=overview.drafts),
             icon=":material/rate_review:",
         )
         link("scoring", _("Continue scoring"))

@@ -25,6 +25,7 @@ READS = {
     "rubrics.list_rubric_versions", "candidates.get_candidate", "candidates.list_candidates",
     "candidates.preview_candidates_csv", "panels.get_panel", "scoring.get_declaration", "scoring.candidate_scorecards",
     "consensus.consensus_board", "decisions.get_decision", "decisions.posting_decisions", "outstanding.outstanding_for_posting", "outstanding.owed_by_me",
+    "outstanding.owed_overview", "outstanding.posting_overview", "candidates.search_candidates",
     "audit.list_events", "accounts.list_users", "privacy.purge_closed_postings",  # (the matrix runs the purge as a dry run)
     "accounts.list_sso_links",
 }

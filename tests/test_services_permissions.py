@@ -138,6 +138,7 @@ CASES: dict[str, tuple[Op, set[str]]] = {
     ),
     "candidates.get_candidate": (lambda s, a, c: candidates.get_candidate(s, a, candidate_id=c.cand_draft), VIEWERS),
     "candidates.list_candidates": (lambda s, a, c: candidates.list_candidates(s, a, posting_id=P(c)), VIEWERS),
+    "candidates.search_candidates": (lambda s, a, c: candidates.search_candidates(s, a, posting_id=P(c), query="Candidate 01"), VIEWERS),
     "candidates.preview_candidates_csv": (
         lambda s, a, c: candidates.preview_candidates_csv(s, a, posting_id=P(c), data=b"name,email\nA B,ab@mail.example\n"),
         MANAGERS,
@@ -201,6 +202,8 @@ CASES: dict[str, tuple[Op, set[str]]] = {
     # outstanding, audit, privacy, accounts
     "outstanding.outstanding_for_posting": (lambda s, a, c: outstanding.outstanding_for_posting(s, a, posting_id=P(c)), MANAGERS),
     "outstanding.owed_by_me": (lambda s, a, c: outstanding.owed_by_me(s, a), set(ACTORS)),
+    "outstanding.owed_overview": (lambda s, a, c: outstanding.owed_overview(s, a), set(ACTORS)),
+    "outstanding.posting_overview": (lambda s, a, c: outstanding.posting_overview(s, a, posting_id=P(c)), MANAGERS),
     "audit.list_events": (lambda s, a, c: audit.list_events(s, a), {"admin", "manager", "other_manager"}),
     "privacy.delete_candidate": (lambda s, a, c: privacy.delete_candidate(s, a, candidate_id=c.cand_draft), MANAGERS),
     "privacy.purge_closed_postings": (
