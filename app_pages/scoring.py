@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import frame
+from app_pages import _paging, frame
 from app_pages._scoring_form import flush_pending, scorecard_fragment
 from app_pages._scoring_text import posting_title
 from app_pages.frame import focus
@@ -18,10 +18,23 @@ from app_pages.frame.auth import FLASH_KEY
 from tracker.i18n import N_
 from tracker.models import Lang, Role, ScorecardStatus
 from tracker.services import scoring
+from tracker.services.paging import Page
 from tracker.services.scoring import QueueItem
 
 CURRENT_KEY = "scoring_candidate"  # the candidate id being scored in this browser session
-LAST_QUEUE_KEY = "scoring_last_queue"  # the queue last read, drawn again while the database cannot be reached
+LAST_QUEUE_KEY = "scoring_last_queue"  # the line being scored, drawn again while the database cannot be reached
+SEARCH_KEY = "scoring_find"  # search text and page of the picker
+STATUS_KEY = "scoring_show"
+PICKER_SIZE = 50
+STATUS_FILTERS = {
+    None: N_("Everyone in my queue"),
+    scoring.TO_SCORE: N_("Still to score"),
+    scoring.NEEDS_DECLARATION: N_("Declaration needed"),
+    scoring.NOT_STARTED: N_("Not started"),
+    scoring.DRAFT: N_("Draft"),
+    scoring.SUBMITTED: N_("Submitted"),
+    scoring.CONFLICT: N_("Conflict of interest declared"),
+}
 QUERY_KEY = "candidate"
 NEXT_KEY = "scoring_next"
 LANGUAGE_NAMES = {Lang.en: N_("English"), Lang.fr: N_("French")}
@@ -64,28 +77,13 @@ def queue_words(queue: list[QueueItem]) -> tuple[dict[int, str], dict[int, str]]
     return status_of, title_of
 
 
-def needs_work(item: QueueItem) -> bool:
-    return not item.has_conflict and item.scorecard_status != ScorecardStatus.submitted
-
-
 def initial_pick(queue: list[QueueItem]) -> int:
     """The URL's candidate when it is in the queue, else the first one still to score."""
     ids = {item.candidate_id for item in queue}
     wanted = st.query_params.get(QUERY_KEY, "")
     if wanted.isdigit() and int(wanted) in ids:
         return int(wanted)
-    return next((item.candidate_id for item in queue if needs_work(item)), queue[0].candidate_id)
-
-
-def next_to_score(queue: list[QueueItem], current: int) -> int | None:
-    """The next candidate after ``current`` (wrapping round) that the member can still score: not one
-    with a declared conflict of interest, nor one whose scorecard is submitted. None when none is left."""
-    ids = [item.candidate_id for item in queue]
-    position = ids.index(current)
-    for item in queue[position + 1 :] + queue[:position]:
-        if needs_work(item):
-            return item.candidate_id
-    return None
+    return scoring.next_in_queue(queue, None) or queue[0].candidate_id
 
 
 def go_next(user_id: int, card_id: int | None, next_id: int) -> None:
@@ -94,7 +92,7 @@ def go_next(user_id: int, card_id: int | None, next_id: int) -> None:
     st.session_state[CURRENT_KEY] = next_id
 
 
-def show_queue(queue: list[QueueItem], status_of: dict[int, str], title_of: dict[int, str]) -> None:
+def show_queue(queue: list[QueueItem], shown: Page[QueueItem], status_of: dict[int, str], title_of: dict[int, str]) -> None:
     owed = [item for item in queue if not item.has_conflict]
     done = sum(1 for item in owed if item.scorecard_status == ScorecardStatus.submitted)
     st.progress(
@@ -102,14 +100,19 @@ def show_queue(queue: list[QueueItem], status_of: dict[int, str], title_of: dict
         text=_("{done} of {total} scorecards submitted", done=done, total=len(owed)),
     )
     rows = {
-        _("Posting"): [title_of[item.candidate_id] for item in queue],
-        _("Candidate"): [item.candidate_label for item in queue],
-        _("Name"): [item.candidate_name for item in queue],
-        _("Status"): [status_of[item.candidate_id] for item in queue],
-        _("Rated"): [f"{item.rated} / {item.total}" for item in queue],
+        _("Posting"): [title_of[item.candidate_id] for item in shown.items],
+        _("Candidate"): [item.candidate_label for item in shown.items],
+        _("Name"): [item.candidate_name for item in shown.items],
+        _("Status"): [status_of[item.candidate_id] for item in shown.items],
+        _("Rated"): [f"{item.rated} / {item.total}" for item in shown.items],
     }
     with st.expander(_("Queue"), expanded=len(queue) <= 12, icon=":material/list:"):
         st.dataframe(rows, hide_index=True, width="stretch")
+        _paging.pager(SEARCH_KEY, shown)
+
+
+def status_filter_text(value: str | None) -> str:
+    return _(STATUS_FILTERS[value])
 
 
 def declaration_form(item: QueueItem) -> None:
@@ -178,32 +181,46 @@ if queue is None:
     queue = st.session_state.get(LAST_QUEUE_KEY)
     if queue is None:
         st.stop()
-else:
-    st.session_state[LAST_QUEUE_KEY] = queue
 if not queue:
     st.info(_("You have no candidates to score: you are not on a panel yet, or its candidates are not added yet."))
     st.stop()
 
-status_of, title_of = queue_words(queue)
-show_queue(queue, status_of, title_of)
 by_id = {item.candidate_id: item for item in queue}
-order = [item.candidate_id for item in queue]
 if st.session_state.get(CURRENT_KEY) not in by_id:
     st.session_state[CURRENT_KEY] = initial_pick(queue)
 current = st.session_state[CURRENT_KEY]
 
-# Unkeyed on purpose: its identity follows its labels and index, so a language switch or "Next
-# candidate" gives a fresh widget showing CURRENT_KEY, never a stale choice.
+# Search and filter (issue #19): the picker and the queue table show one page of matches (at most
+# PICKER_SIZE), never a 10,000-option list; the candidate being scored stays first in the picker.
+search, status_box = st.columns([3, 2])
+with search:
+    query = _paging.search_box(SEARCH_KEY, _("Find a candidate"))
+with status_box:
+    status = st.selectbox(
+        _("Show"), list(STATUS_FILTERS), key=STATUS_KEY, format_func=status_filter_text, on_change=_paging.reset,
+        args=(SEARCH_KEY,),
+    )
+shown = scoring.search_queue(queue, query=query, status=status, page=_paging.requested(SEARCH_KEY, PICKER_SIZE))
+status_of, title_of = queue_words([by_id[current], *shown.items])
+show_queue(queue, shown, status_of, title_of)
+order = [current, *(item.candidate_id for item in shown.items if item.candidate_id != current)]
+if not shown.total:
+    st.caption(_("No candidate of your queue matches this search."))
+
+# Unkeyed on purpose: its identity follows its labels and index, so a language switch, a search or
+# "Next candidate" gives a fresh widget showing CURRENT_KEY, never a stale choice.
 picked = st.selectbox(
     _("Candidate to score"),
     options=order,
-    index=order.index(current),
+    index=0,
     format_func=lambda cid: f"{by_id[cid].candidate_label} — {by_id[cid].candidate_name} · {status_of[cid]}",
 )
 if picked is not None and picked != current:
     current = st.session_state[CURRENT_KEY] = picked
 st.query_params[QUERY_KEY] = str(current)
 item = by_id[current]
+# Only the line being scored, not the queue (issue #19: nothing large in st.session_state).
+st.session_state[LAST_QUEUE_KEY] = [item]
 
 st.subheader(f"{frame.escape_markdown(item.candidate_label)} — {frame.escape_markdown(item.candidate_name)}")
 st.caption(frame.escape_markdown(posting_title(item.posting_title_en, item.posting_title_fr)))
@@ -225,7 +242,7 @@ else:
     if card_id is not None:
         scorecard_fragment(actor.id, card_id)
 
-next_id = next_to_score(queue, current)
+next_id = scoring.next_in_queue(queue, current)
 st.button(
     _("Next candidate"),
     key=NEXT_KEY,

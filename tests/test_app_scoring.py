@@ -119,7 +119,7 @@ def test_page_renders_for_each_role(app_engine: Engine, role: Role) -> None:
 def test_queue_lists_only_the_candidates_of_the_users_panels(app_engine: Engine) -> None:
     world = build_world(app_engine)
     at = scoring_app(world.chair.id or 0)
-    options = at.selectbox[0].options
+    options = next(box for box in at.selectbox if box.label == "Candidate to score").options
     assert len(options) == len(world.candidates)
     names = {c.name for c in world.candidates}
     assert all(any(name in option for name in names) for option in options)
