@@ -11,7 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages import frame
+from app_pages import _paging, frame
+from app_pages._common import SELECTED_POSTING_KEY
 from app_pages._scoring_form import attempt_as, scale_expander
 from app_pages._scoring_text import (
     NOT_ASSESSED,
@@ -33,6 +34,7 @@ from tracker.services.postings import PostingSummary
 from tracker.services.rubrics import LevelPublic
 
 SPREAD_FLAG = 2  # a spread of two points or more is discussed before agreeing
+POSTING_KEY = "consensus_posting"
 
 actor = frame.require_roles(Role.admin, Role.manager, Role.interviewer)
 _ = frame.translator()
@@ -47,12 +49,19 @@ def choose_posting() -> PostingSummary | None:
         st.info(_("You do not chair a panel or manage a posting yet, so there is no consensus to record."))
         return None
     by_id = {p.id: p for p in summaries}
+    # Remembered across visits (issue #19): Streamlit forgets a widget's value when its page is left,
+    # so the choice is kept in the posting shared by the other pages (a plain key, an id only).
+    if st.session_state.get(POSTING_KEY) not in by_id:
+        remembered = st.session_state.get(SELECTED_POSTING_KEY)
+        st.session_state[POSTING_KEY] = remembered if remembered in by_id else next(iter(by_id))
     picked = st.selectbox(
         _("Posting"),
         options=list(by_id),
         format_func=lambda pid: posting_title(by_id[pid].title_en, by_id[pid].title_fr),
-        key="consensus_posting",
+        key=POSTING_KEY,
     )
+    if picked is not None:
+        st.session_state[SELECTED_POSTING_KEY] = picked
     return by_id.get(picked) if picked is not None else None
 
 
@@ -71,18 +80,32 @@ def may_run_consensus(posting: PostingSummary) -> bool:
 
 
 def choose_candidate(posting_id: int) -> int | None:
-    people = frame.service_call(candidates.list_candidates, actor, posting_id=posting_id)
-    if people is None:
+    """A search box and a picker of at most one page of candidates (issue #19), the current one kept."""
+    find_key = f"consensus_find_{posting_id}"
+    query = _paging.search_box(find_key, _("Find a candidate"))
+    found = frame.service_call(
+        candidates.search_candidates, actor, posting_id=posting_id, query=query, page=_paging.requested(find_key)
+    )
+    if found is None:
         st.stop()
-    if not people:
+    if not found.total and not query.strip():
         st.info(_("This posting has no candidates yet."))
         return None
-    by_id = {c.id: c for c in people}
+    by_id = {c.id: c for c in found.items}
+    key = f"consensus_candidate_{posting_id}"
+    current = st.session_state.get(key)
+    if current is not None and current not in by_id:  # chosen before the search: keep it on offer
+        kept = frame.service_call(candidates.get_candidate, actor, candidate_id=current)
+        if kept is not None:
+            by_id = {kept.id: kept, **by_id}
+    if not by_id:
+        st.caption(_("No candidate matches this search."))
+        return None
     return st.selectbox(
         _("Candidate"),
         options=list(by_id),
         format_func=lambda cid: f"{by_id[cid].label} — {by_id[cid].name}",
-        key=f"consensus_candidate_{posting_id}",
+        key=key,
     )
 
 
