@@ -55,8 +55,8 @@ CASES: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("header-only", b"name,email\n", ("no candidates",)),
     ("empty", b"", ("empty",)),
     ("binary", b"\x89PNG\r\n\x1a\n" + bytes(range(1, 256)) * 10, ("not UTF-8",)),
-    ("too-big", b"name,email\n" + b"Ana Lima,ana@mail.example\n" * 90_000, ("split it into files under 2 MB",)),
-    ("too-many-rows", b"name,email\n" + b"".join(b"P%d,p%d@mail.example\n" % (i, i) for i in range(5_001)), ("more than 5,000",)),
+    ("too-big", b"name,email\n" + b"Ana Lima,ana@mail.example\n" * 170_000, ("split it into files under 4 MB",)),
+    ("too-many-rows", b"name,email\n" + b"".join(b"P%d,p%d@mail.example\n" % (i, i) for i in range(10_001)), ("more than 10,000",)),
     ("one-bad-row-among-good", GOOD.encode() + b"=evil(),evil@mail.example,en\n", ("Line 4", "formula")),
 ]
 

@@ -97,6 +97,42 @@ def record_event(
     return int(event_id)
 
 
+def record_candidate_events(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    posting_id: int,
+    entries: list[tuple[CandidateRef, Any]],
+) -> list[int]:
+    """One event per candidate, each with its personal payload (``after``), in two bulk statements.
+
+    What :func:`record_event` writes for each ``(candidate, after)`` pair, the same rows exactly, but
+    as two ``executemany`` round trips instead of two per candidate: a 10,000-line CSV import spent
+    most of its time here (issue #19).
+    """
+    if not entries:
+        return []
+    touch_postings(session, [posting_id])
+    values = [
+        {
+            "actor_id": actor.id, "actor_email": actor.email, "action": action, "entity_type": "candidate",
+            "entity_id": candidate.id, "posting_id": posting_id, "candidate_label": candidate.label, "reason": None,
+            "before_json": None, "after_json": None,
+        }
+        for candidate, _after in entries
+    ]  # fmt: skip
+    event_ids = [int(i) for i in session.execute(_INSERT_EVENTS, values).scalars().all()]
+    session.execute(
+        _INSERT_PERSONAL,
+        [
+            {"audit_event_id": event_id, "candidate_id": candidate.id, "before_json": None, "after_json": to_json(after)}
+            for event_id, (candidate, after) in zip(event_ids, entries, strict=True)
+        ],
+    )
+    return event_ids
+
+
 def record_access(
     session: Session,
     actor: Actor,
@@ -158,6 +194,11 @@ def _clock_sqlite(_element: database_clock, _compiler: Any, **_kw: Any) -> str:
 # Built once (Core tables: no ORM bulk-insert path); every write pays for these, the draft save most.
 _INSERT_EVENT = (
     insert(AuditEvent.__table__).values(at=database_clock()).returning(AuditEvent.__table__.c.id)  # type: ignore[attr-defined]
+)
+_INSERT_EVENTS = (
+    insert(AuditEvent.__table__)  # type: ignore[attr-defined]
+    .values(at=database_clock())
+    .returning(AuditEvent.__table__.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
 )
 _INSERT_PERSONAL = insert(AuditPersonalData.__table__)  # type: ignore[attr-defined]
 

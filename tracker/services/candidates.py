@@ -22,7 +22,7 @@ from tracker.i18n import N_
 from tracker.i18n.message import Join, Message, Number, as_message
 from tracker.models import AuditEvent, Candidate, CandidateStatus, Declaration, Lang, Posting, utcnow
 from tracker.services.actor import Actor
-from tracker.services.audit import record_event
+from tracker.services.audit import record_candidate_events, record_event
 from tracker.services.common import bump_version, clean_text, looks_like_formula
 from tracker.services.errors import ConflictError, PermissionDeniedError, ValidationError
 from tracker.services.paging import Page, PageRequest, candidate_match, paginate, parse_search
@@ -36,8 +36,8 @@ from tracker.services.permissions import (
 
 _UNSET: Any = object()
 
-MAX_CSV_BYTES = 2 * 1024 * 1024
-MAX_CSV_ROWS = 5_000
+MAX_CSV_BYTES = 4 * 1024 * 1024  # under the app's 5 MB upload limit (.streamlit/config.toml)
+MAX_CSV_ROWS = 10_000  # issue #19: a large process's applications in one file
 MAX_NAME = 300
 MAX_EMAIL = 320
 REQUIRED_COLUMNS = ("name", "email")
@@ -219,15 +219,12 @@ def _insert_candidates(session: Session, actor: Actor, posting_id: int, rows: li
         if clash is None:
             raise
         raise ConflictError(_email_taken(existing[clash], clash)) from exc
-    out = []
-    for candidate_id, value in zip(ids, values, strict=True):
-        candidate = Candidate(id=candidate_id, **value)
-        record_event(
-            session, actor, action="candidate.create", entity_type="candidate", entity_id=candidate_id,
-            posting_id=posting_id, candidate=candidate, after=_snapshot(candidate),
-        )
-        out.append(CandidatePublic.of(candidate))
-    return out
+    created = [Candidate(id=candidate_id, **value) for candidate_id, value in zip(ids, values, strict=True)]
+    record_candidate_events(
+        session, actor, action="candidate.create", posting_id=posting_id,
+        entries=[(candidate, _snapshot(candidate)) for candidate in created],
+    )  # fmt: skip
+    return [CandidatePublic.of(candidate) for candidate in created]
 
 
 def update_candidate(
