@@ -25,6 +25,7 @@ CURRENT_KEY = "scoring_candidate"  # the candidate id being scored in this brows
 LAST_QUEUE_KEY = "scoring_last_queue"  # the line being scored, drawn again while the database cannot be reached
 SEARCH_KEY = "scoring_find"  # search text and page of the picker
 STATUS_KEY = "scoring_show"
+LAST_SEARCH_KEY = "scoring_last_search"  # (text, status) of the search last drawn
 PICKER_SIZE = 50
 STATUS_FILTERS = {
     None: N_("Everyone in my queue"),
@@ -201,6 +202,15 @@ with status_box:
         args=(SEARCH_KEY,),
     )
 shown = scoring.search_queue(queue, query=query, status=status, page=_paging.requested(SEARCH_KEY, PICKER_SIZE))
+searched = (query, status)
+if st.session_state.get(LAST_SEARCH_KEY, (None, None)) != searched:
+    # A new search opens its first match still to score (its first match when all are done): typing
+    # "Candidature 07" and Enter is how a member goes straight to that scorecard.
+    st.session_state[LAST_SEARCH_KEY] = searched
+    if shown.items and (query.strip() or status) and current not in {i.candidate_id for i in shown.items}:
+        current = st.session_state[CURRENT_KEY] = next(
+            (i.candidate_id for i in shown.items if i.needs_work), shown.items[0].candidate_id
+        )
 status_of, title_of = queue_words([by_id[current], *shown.items])
 show_queue(queue, shown, status_of, title_of)
 order = [current, *(item.candidate_id for item in shown.items if item.candidate_id != current)]
