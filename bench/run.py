@@ -13,6 +13,9 @@ and the goal when there is one:
 * the results figures (``bench/results.py``) and the merit computation against a raw ``GROUP BY``;
 * the merit and raw-scores exports at 10,000 applications, XLSX and CSV, against a plain ``csv`` write
   of the same rows, beside issue #19's 2 s goal (``bench/exports.py``);
+* every page of issue #19 at 10,000 applications in real Chromium, first visit and revisit, the
+  server's memory over five walks and the candidate CSV import against a raw ``executemany``, on
+  SQLite and PostgreSQL (``bench/volume.py``; ``--quick``: 2,000 applications);
 * the draft-save and merit figures again on a throwaway PostgreSQL server (skipped, with the reason,
   when the server binaries are missing);
 * the concurrent-load figures of ``bench/load.py`` when it is present (``--no-load`` skips them);
@@ -59,7 +62,7 @@ class Plan:
     saves: int
     page_reruns: int
     merit_reruns: int
-    parts: frozenset[str] = frozenset({"import", "parse", "sqlite", "results", "exports", "postgres", "load"})
+    parts: frozenset[str] = frozenset({"import", "parse", "sqlite", "results", "exports", "postgres", "load", "volume"})
     wall_goal_s: float | None = None
     strict: bool = False  # re-raise a part's exception instead of reporting it (the smoke test)
 
@@ -296,6 +299,11 @@ def run(plan: Plan) -> dict[str, Any]:
         if "exports" in plan.parts:
             suite.part("exports at 10,000 applications (bench/exports.py)",
                        lambda: _other_bench("exports", "exports (bench/exports.py)", "s", plan.quick))  # fmt: skip
+        if "volume" in plan.parts:
+            import volume
+
+            suite.part("every page at 10,000 applications, in Chromium (bench/volume.py, issue #19)",
+                       lambda: volume.run(quick=plan.quick, postgres="postgres" in plan.parts))  # fmt: skip
         if "postgres" in plan.parts:
             _postgres_part(suite)
         if "load" in plan.parts:

@@ -117,7 +117,14 @@ def label_for(number: int) -> str:
     return f"Candidate {number:02d}"
 
 
-def _snapshot(c: Candidate) -> dict[str, Any]:
+# Core, built once: the ORM's bulk path costs more per row than the insert itself (issue #19).
+_INSERT_CANDIDATES = insert(Candidate.__table__).returning(  # type: ignore[attr-defined]
+    Candidate.__table__.c.id,  # type: ignore[attr-defined]
+    sort_by_parameter_order=True,
+)
+
+
+def _snapshot(c: Candidate | CandidatePublic) -> dict[str, Any]:
     return {"label": c.label, "name": c.name, "email": c.email, "language": c.language, "status": c.status}
 
 
@@ -210,7 +217,7 @@ def _insert_candidates(session: Session, actor: Actor, posting_id: int, rows: li
     ]
     try:
         with session.begin_nested():
-            ids = session.execute(insert(Candidate).returning(Candidate.id, sort_by_parameter_order=True), values).scalars().all()
+            ids = session.execute(_INSERT_CANDIDATES, values).scalars().all()
     except IntegrityError as exc:
         # The e-mail check ran before the posting lock: someone added one of these e-mails in between
         # (issue #22). Name the candidate who has it now, as the check would have.
@@ -219,12 +226,13 @@ def _insert_candidates(session: Session, actor: Actor, posting_id: int, rows: li
         if clash is None:
             raise
         raise ConflictError(_email_taken(existing[clash], clash)) from exc
-    created = [Candidate(id=candidate_id, **value) for candidate_id, value in zip(ids, values, strict=True)]
+    # Plain records, not ORM objects: building 10,000 SQLModel instances took longer than inserting them.
+    created = [CandidatePublic(id=int(candidate_id), **value) for candidate_id, value in zip(ids, values, strict=True)]
     record_candidate_events(
         session, actor, action="candidate.create", posting_id=posting_id,
         entries=[(candidate, _snapshot(candidate)) for candidate in created],
     )  # fmt: skip
-    return [CandidatePublic.of(candidate) for candidate in created]
+    return created
 
 
 def update_candidate(
