@@ -31,6 +31,7 @@ def reset(key: str) -> None:
 def search_box(key: str, label: str, *, help: str | None = None) -> str:
     """A search field whose text survives reruns; a new text goes back to the first page."""
     _ = frame.translator()
+    # markdown-safe: every caller passes a catalog sentence as the label and the help (no typed text)
     return st.text_input(
         label,
         key=f"{key}_search",
@@ -49,18 +50,22 @@ def requested(key: str, size: int = DEFAULT_PAGE_SIZE) -> PageRequest:
 
 
 def pager(key: str, page: Page[Any]) -> None:
-    """"Rows 51–100 of 8,005" and, when there is more than one page, a page number to go to."""
+    """ "Rows 51–100 of 8,005" and, when there is more than one page, a page number to go to."""
     _ = frame.translator()
     if page.total == 0:
         return
     # The service may have given another page than asked (past the end after a filter): show it.
     st.session_state[_page_key(key)] = page.number
     text = _(
-        "Rows {first}–{last} of {total}", first=f"{page.first_row:,}", last=f"{page.last_row:,}", total=f"{page.total:,}"
+        "Rows {first}–{last} of {total}",
+        first=frame.format_number(page.first_row),
+        last=frame.format_number(page.last_row),
+        total=frame.format_number(page.total),
     )
     if page.pages <= 1:
         st.caption(text)
         return
     left, right = st.columns([3, 1])
-    left.caption(text + " · " + _("page {number} of {pages}", number=page.number, pages=page.pages))
+    of = _("page {number} of {pages}", number=frame.format_number(page.number), pages=frame.format_number(page.pages))
+    left.caption(text + " · " + of)
     right.number_input(_("Page"), min_value=1, max_value=page.pages, step=1, key=_page_key(key))

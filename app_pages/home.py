@@ -35,7 +35,7 @@ if actor.role != Role.admin:
         st.info(
             _.ngettext("You have {n} scorecard to finish", "You have {n} scorecards to finish", overview.total)
             + " "
-            + _("({missing} not started, {drafts} drafts).", missing=overview.missing, drafts=overview.drafts),
+            + _("({missing} not started, {drafts} drafts).", missing=frame.format_number(overview.missing), drafts=frame.format_number(overview.drafts)),
             icon=":material/rate_review:",
         )
         link("scoring", _("Continue scoring"))

@@ -58,7 +58,7 @@ def my_debts() -> None:
     st.markdown(
         _.ngettext("You owe {n} scorecard", "You owe {n} scorecards", overview.total)
         + " "
-        + _("({missing} not started, {drafts} drafts).", missing=overview.missing, drafts=overview.drafts)
+        + _("({missing} not started, {drafts} drafts).", missing=frame.format_number(overview.missing), drafts=frame.format_number(overview.drafts))
     )
     if len(overview.counts) > 1:
         counts_table(overview)
@@ -114,8 +114,8 @@ def posting_debts() -> None:
     if not overview.total:
         st.success(_("Every panel member has submitted every scorecard of this posting."), icon=":material/task_alt:")
         return
-    st.markdown(_("{missing} missing, {drafts} still drafts; the oldest first.", missing=overview.missing,
-                  drafts=overview.drafts))  # fmt: skip
+    st.markdown(_("{missing} missing, {drafts} still drafts; the oldest first.", missing=frame.format_number(overview.missing),
+                  drafts=frame.format_number(overview.drafts)))  # fmt: skip
     st.dataframe(
         [
             {

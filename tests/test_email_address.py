@@ -9,10 +9,13 @@ valid and invalid addresses.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 from factories import build_world
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker.db import write_session
 from tracker.email_address import canonical_email
@@ -108,3 +111,50 @@ def test_an_account_stored_before_the_check_with_a_punycode_domain_still_signs_i
     for spelling in ("old@xn--mnchen-3ya.de", "OLD@münchen.de"):
         with write_session(engine) as s:
             assert accounts.authenticate(s, email=spelling, password=DEFAULT_PASSWORD).id == legacy.id
+
+
+def _library(text: str) -> str | None:
+    """The address as email-validator's own ``validate_email`` stores it, with the tracker's rules."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from tracker.formula import looks_like_formula
+
+    stripped = text.strip()
+    if not stripped or len(stripped) > 320 or "\x00" in stripped or looks_like_formula(stripped):
+        return None
+    try:
+        return validate_email(stripped, check_deliverability=False, allow_quoted_local=False, strict=True).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+_HOSTILE = [
+    '"quoted"@example.ca', '"a@b"@example.ca', "Name <a@example.ca>", "<a@example.ca>", "a@[127.0.0.1]",
+    "a@[IPv6:::1]", "a@", "postmaster@Example.CA", "POSTMASTER@example.ca", "Abuse@xn--mnchen-3ya.de",
+    "e\u0301cole@example.ca", "\u0301a@example.ca", "a@exa\u200bmple.ca", "a\u202e@example.ca", "a b@example.ca",
+    "=cmd@example.ca", "+a@example.ca", "x" * 64 + "@example.ca", "x" * 65 + "@example.ca",
+    "a@" + "b" * 63 + ".ca", "a@" + "b" * 64 + ".ca", "a@" + ".".join(["c" * 60] * 4) + ".ca",
+    "x" * 64 + "@" + ".".join(["d" * 61] * 3) + ".ca", "a@localhost", "a@example.invalid", "a@test", "a@onion.onion",
+    "ü@example.ca", "a@ü.ca", "a@xn--.ca", "a@xn--zz.ca", "a@-a.ca", "a@a-.ca", "a.@example.ca", "a@1.2.3.4",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("typed", [*VALID, *INVALID, *_HOSTILE])
+def test_the_once_per_domain_check_is_the_library_check(typed: str) -> None:
+    """``canonical_email`` checks each distinct domain once (a 10,000-line import, issue #19) by running
+    email-validator's steps itself: it must agree with ``validate_email`` on every address."""
+    assert canonical_email(typed) == _library(typed)
+    assert canonical_email(typed) == _library(typed)  # the second time, the domain comes from the cache
+
+
+@settings(max_examples=int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(
+    local=st.text(st.characters(codec="utf-8"), max_size=70),
+    domain=st.one_of(
+        st.text(st.characters(codec="utf-8"), max_size=30),
+        st.sampled_from(["example.ca", "Example.CA", "münchen.de", "xn--mnchen-3ya.de", "[1.2.3.4]", "localhost"]),
+    ),
+)
+def test_the_once_per_domain_check_agrees_on_generated_addresses(local: str, domain: str) -> None:
+    typed = f"{local}@{domain}"
+    assert canonical_email(typed) == _library(typed)

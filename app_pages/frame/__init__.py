@@ -38,7 +38,7 @@ from app_pages.frame.auth import (
 )
 from app_pages.frame.data import engine, error_markdown, message_text, service_call, show_error
 from app_pages.frame.guard import require_roles, show_refusal
-from app_pages.frame.lang import current_lang, localized_text, role_label, set_lang, translator
+from app_pages.frame.lang import current_lang, format_number, localized_text, role_label, set_lang, translator
 from app_pages.frame.registry import PAGES, PageSpec, build_navigation, page_spec, visible_pages
 from app_pages.frame.render import escape_markdown, markdown_to_safe_html, plain_text, untrusted_markdown
 
@@ -53,6 +53,7 @@ __all__ = [
     "enforce_timeout",
     "error_markdown",
     "escape_markdown",
+    "format_number",
     "localized_text",
     "markdown_to_safe_html",
     "message_text",

@@ -8,6 +8,7 @@ locale, else English. The choice is written back to ``?lang=`` on every run.
 from __future__ import annotations
 
 import streamlit as st
+from babel.numbers import format_decimal
 
 from tracker.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, N_, Translator, localized, normalise_lang
 from tracker.models import Role
@@ -45,6 +46,12 @@ def sync_lang_query_param() -> None:
     lang = current_lang()
     if st.query_params.get(LANG_KEY) != lang:
         st.query_params[LANG_KEY] = lang
+
+
+def format_number(value: int | float) -> str:
+    """A count the reader's way: ``10,001`` in English, ``10 001`` in French (Babel's grouping, a
+    no-break space that keeps the number on one line), where ``10,001`` would read as ten."""
+    return format_decimal(value, locale=current_lang())
 
 
 def translator() -> Translator:

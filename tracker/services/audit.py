@@ -15,7 +15,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, Protocol
 
-from sqlalchemy import DateTime, insert
+from sqlalchemy import DateTime, func, insert
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -122,7 +122,24 @@ def record_candidate_events(
         }
         for candidate, _after in entries
     ]  # fmt: skip
-    event_ids = [int(i) for i in session.execute(_INSERT_EVENTS, values).scalars().all()]
+    # No RETURNING (on SQLite, RETURNING in parameter order is one INSERT per row): the new events are
+    # read back by candidate. A candidate id is new, so its one "create" event after ``last`` is this one
+    # (a purged candidate's id reused by SQLite has its old event at or below ``last``).
+    last = session.execute(select(func.max(AuditEvent.id))).scalar_one_or_none() or 0
+    session.execute(_INSERT_EVENTS, values)
+    candidate_ids = [int(candidate.id or 0) for candidate, _after in entries]
+    by_candidate = dict(
+        session.execute(
+            select(AuditEvent.entity_id, AuditEvent.id).where(
+                col(AuditEvent.id) > last,
+                AuditEvent.posting_id == posting_id,
+                AuditEvent.entity_type == "candidate",
+                AuditEvent.action == action,
+                col(AuditEvent.entity_id).between(min(candidate_ids), max(candidate_ids)),
+            )
+        ).all()
+    )
+    event_ids = [int(by_candidate[candidate_id]) for candidate_id in candidate_ids]
     session.execute(
         _INSERT_PERSONAL,
         [
@@ -195,11 +212,7 @@ def _clock_sqlite(_element: database_clock, _compiler: Any, **_kw: Any) -> str:
 _INSERT_EVENT = (
     insert(AuditEvent.__table__).values(at=database_clock()).returning(AuditEvent.__table__.c.id)  # type: ignore[attr-defined]
 )
-_INSERT_EVENTS = (
-    insert(AuditEvent.__table__)  # type: ignore[attr-defined]
-    .values(at=database_clock())
-    .returning(AuditEvent.__table__.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
-)
+_INSERT_EVENTS = insert(AuditEvent.__table__).values(at=database_clock())  # type: ignore[attr-defined]
 _INSERT_PERSONAL = insert(AuditPersonalData.__table__)  # type: ignore[attr-defined]
 
 

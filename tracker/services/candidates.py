@@ -117,11 +117,10 @@ def label_for(number: int) -> str:
     return f"Candidate {number:02d}"
 
 
-# Core, built once: the ORM's bulk path costs more per row than the insert itself (issue #19).
-_INSERT_CANDIDATES = insert(Candidate.__table__).returning(  # type: ignore[attr-defined]
-    Candidate.__table__.c.id,  # type: ignore[attr-defined]
-    sort_by_parameter_order=True,
-)
+# Core, built once: the ORM's bulk path costs more per row than the insert itself (issue #19). No
+# RETURNING: on SQLite, RETURNING in parameter order makes SQLAlchemy send one INSERT per row; the ids
+# are read back by label number (unique per posting, and every number from ``first`` on is new).
+_INSERT_CANDIDATES = insert(Candidate.__table__)  # type: ignore[attr-defined]
 
 
 def _snapshot(c: Candidate | CandidatePublic) -> dict[str, Any]:
@@ -217,7 +216,7 @@ def _insert_candidates(session: Session, actor: Actor, posting_id: int, rows: li
     ]
     try:
         with session.begin_nested():
-            ids = session.execute(_INSERT_CANDIDATES, values).scalars().all()
+            session.execute(_INSERT_CANDIDATES, values)
     except IntegrityError as exc:
         # The e-mail check ran before the posting lock: someone added one of these e-mails in between
         # (issue #22). Name the candidate who has it now, as the check would have.
@@ -227,7 +226,14 @@ def _insert_candidates(session: Session, actor: Actor, posting_id: int, rows: li
             raise
         raise ConflictError(_email_taken(existing[clash], clash)) from exc
     # Plain records, not ORM objects: building 10,000 SQLModel instances took longer than inserting them.
-    created = [CandidatePublic(id=int(candidate_id), **value) for candidate_id, value in zip(ids, values, strict=True)]
+    ids = dict(
+        session.execute(
+            select(Candidate.label_number, Candidate.id).where(
+                Candidate.posting_id == posting_id, Candidate.label_number >= first
+            )
+        ).all()
+    )
+    created = [CandidatePublic(id=int(ids[value["label_number"]]), **value) for value in values]
     record_candidate_events(
         session, actor, action="candidate.create", posting_id=posting_id,
         entries=[(candidate, _snapshot(candidate)) for candidate in created],
