@@ -289,15 +289,29 @@ def open_exports(page: Any) -> None:
 
 
 def choose_posting(page: Any, title: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     box = page.get_by_role("combobox", name="Posting").first
-    box.click()
-    page.get_by_role("option", name=title).first.click()
+    option = page.get_by_role("option", name=title).first
+    for _attempt in range(5):
+        # The page's focus script may move the focus once the run ends, closing a list just opened: retry.
+        box.click()
+        try:
+            option.wait_for(timeout=5_000)
+            option.click(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            _wait_idle(page)
     _wait_idle(page)
+    if not posting_chosen(page, title):
+        page.screenshot(path=str(ROOT / "artifacts" / "volume-choose-posting.png"), full_page=True)
+        raise RuntimeError(f"the posting {title!r} could not be chosen (artifacts/volume-choose-posting.png)")
 
 
 def posting_chosen(page: Any, title: str) -> bool:
-    """The page's first selectbox (the posting) shows ``title`` as its value."""
-    return page.locator('[data-testid="stSelectbox"]').first.get_by_text(title, exact=True).count() > 0
+    """The page's posting list shows ``title`` as its value (the combobox's input holds it)."""
+    return page.get_by_role("combobox", name="Posting").first.input_value() == title
 
 
 def measure_pages(seeded: Seeded, scenario: Scenario, folder: Path, label: str) -> list[dict[str, Any]]:
