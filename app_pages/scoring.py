@@ -18,11 +18,10 @@ from app_pages.frame.auth import FLASH_KEY
 from tracker.i18n import N_
 from tracker.models import Lang, Role, ScorecardStatus
 from tracker.services import scoring
-from tracker.services.paging import Page
-from tracker.services.scoring import QueueItem
+from tracker.services.scoring import QueueItem, QueueView
 
 CURRENT_KEY = "scoring_candidate"  # the candidate id being scored in this browser session
-LAST_QUEUE_KEY = "scoring_last_queue"  # the line being scored, drawn again while the database cannot be reached
+LAST_QUEUE_KEY = "scoring_last_queue"  # the last QueueView (one page), drawn again while the database cannot be reached
 SEARCH_KEY = "scoring_find"  # search text and page of the picker
 STATUS_KEY = "scoring_show"
 LAST_SEARCH_KEY = "scoring_last_search"  # (text, status) of the search last drawn
@@ -78,13 +77,13 @@ def queue_words(queue: list[QueueItem]) -> tuple[dict[int, str], dict[int, str]]
     return status_of, title_of
 
 
-def initial_pick(queue: list[QueueItem]) -> int:
-    """The URL's candidate when it is in the queue, else the first one still to score."""
-    ids = {item.candidate_id for item in queue}
+def wanted_candidate() -> int | None:
+    """The candidate this session is scoring, else the URL's (a reload, a link from Outstanding work)."""
+    current = st.session_state.get(CURRENT_KEY)
+    if isinstance(current, int):
+        return current
     wanted = st.query_params.get(QUERY_KEY, "")
-    if wanted.isdigit() and int(wanted) in ids:
-        return int(wanted)
-    return scoring.next_in_queue(queue, None) or queue[0].candidate_id
+    return int(wanted) if wanted.isdigit() else None
 
 
 def go_next(user_id: int, card_id: int | None, next_id: int) -> None:
@@ -93,13 +92,13 @@ def go_next(user_id: int, card_id: int | None, next_id: int) -> None:
     st.session_state[CURRENT_KEY] = next_id
 
 
-def show_queue(queue: list[QueueItem], shown: Page[QueueItem], status_of: dict[int, str], title_of: dict[int, str]) -> None:
-    owed = [item for item in queue if not item.has_conflict]
-    done = sum(1 for item in owed if item.scorecard_status == ScorecardStatus.submitted)
+def show_queue(view: QueueView, status_of: dict[int, str], title_of: dict[int, str]) -> None:
+    shown = view.page
     st.progress(
-        done / len(owed) if owed else 1.0,
-        text=_("{done} of {total} scorecards submitted", done=done, total=len(owed)),
-    )
+        view.submitted / view.owed if view.owed else 1.0,
+        text=_("{done} of {total} scorecards submitted", done=frame.format_number(view.submitted),
+               total=frame.format_number(view.owed)),
+    )  # fmt: skip
     rows = {
         _("Posting"): [title_of[item.candidate_id] for item in shown.items],
         _("Candidate"): [item.candidate_label for item in shown.items],
@@ -107,7 +106,7 @@ def show_queue(queue: list[QueueItem], shown: Page[QueueItem], status_of: dict[i
         _("Status"): [status_of[item.candidate_id] for item in shown.items],
         _("Rated"): [f"{item.rated} / {item.total}" for item in shown.items],
     }
-    with st.expander(_("Queue"), expanded=len(queue) <= 12, icon=":material/list:"):
+    with st.expander(_("Queue"), expanded=view.total <= 12, icon=":material/list:"):
         st.dataframe(rows, hide_index=True, width="stretch")
         _paging.pager(SEARCH_KEY, shown)
 
@@ -175,21 +174,30 @@ def declaration_form(item: QueueItem) -> None:
     st.rerun()
 
 
-queue = frame.service_call(scoring.my_queue, actor)
-if queue is None:
-    # The database cannot be reached (issue #22): go on with the queue last read, so that the scoring
-    # form below stays drawn with what was typed in it; nothing is saved until the database answers.
-    queue = st.session_state.get(LAST_QUEUE_KEY)
-    if queue is None:
-        st.stop()
-if not queue:
+def read_view(query: str, status: str | None, current_id: int | None) -> QueueView:
+    """One page of the queue, the candidate being scored and the next one (issue #19: never the whole
+    queue); the last view read when the database cannot be reached (issue #22), so that the scoring form
+    below stays drawn with what was typed in it; nothing is saved until the database answers."""
+    view = frame.service_call(
+        scoring.queue_view, actor, query=query, status=status, page=_paging.requested(SEARCH_KEY, PICKER_SIZE),
+        current_id=current_id,
+    )  # fmt: skip
+    if view is None:
+        view = st.session_state.get(LAST_QUEUE_KEY)
+        if view is None:
+            st.stop()
+    return view
+
+
+# The search and the filter are read before their widgets are drawn: the first read of the queue
+# needs them, and an empty queue shows neither.
+view = read_view(
+    st.session_state.get(f"{SEARCH_KEY}_search", "") or "", st.session_state.get(STATUS_KEY), wanted_candidate()
+)
+if view.current is None:
     st.info(_("You have no candidates to score: you are not on a panel yet, or its candidates are not added yet."))
     st.stop()
-
-by_id = {item.candidate_id: item for item in queue}
-if st.session_state.get(CURRENT_KEY) not in by_id:
-    st.session_state[CURRENT_KEY] = initial_pick(queue)
-current = st.session_state[CURRENT_KEY]
+current = st.session_state[CURRENT_KEY] = view.current.candidate_id
 
 # Search and filter (issue #19): the picker and the queue table show one page of matches (at most
 # PICKER_SIZE), never a 10,000-option list; the candidate being scored stays first in the picker.
@@ -201,7 +209,7 @@ with status_box:
         _("Show"), list(STATUS_FILTERS), key=STATUS_KEY, format_func=status_filter_text, on_change=_paging.reset,
         args=(SEARCH_KEY,),
     )
-shown = scoring.search_queue(queue, query=query, status=status, page=_paging.requested(SEARCH_KEY, PICKER_SIZE))
+shown = view.page
 searched = (query, status)
 if st.session_state.get(LAST_SEARCH_KEY, (None, None)) != searched:
     # A new search opens its first match still to score (its first match when all are done): typing
@@ -211,8 +219,10 @@ if st.session_state.get(LAST_SEARCH_KEY, (None, None)) != searched:
         current = st.session_state[CURRENT_KEY] = next(
             (i.candidate_id for i in shown.items if i.needs_work), shown.items[0].candidate_id
         )
-status_of, title_of = queue_words([by_id[current], *shown.items])
-show_queue(queue, shown, status_of, title_of)
+        view = read_view(query, status, current)
+by_id = {item.candidate_id: item for item in [view.current, *shown.items] if item is not None}
+status_of, title_of = queue_words(list(by_id.values()))
+show_queue(view, status_of, title_of)
 order = [current, *(item.candidate_id for item in shown.items if item.candidate_id != current)]
 if not shown.total:
     st.caption(_("No candidate of your queue matches this search."))
@@ -227,10 +237,11 @@ picked = st.selectbox(
 )
 if picked is not None and picked != current:
     current = st.session_state[CURRENT_KEY] = picked
+    view = read_view(query, status, current)
 st.query_params[QUERY_KEY] = str(current)
 item = by_id[current]
-# Only the line being scored, not the queue (issue #19: nothing large in st.session_state).
-st.session_state[LAST_QUEUE_KEY] = [item]
+# One page of the queue (at most PICKER_SIZE lines), not the queue (issue #19: nothing large in st.session_state).
+st.session_state[LAST_QUEUE_KEY] = view
 
 st.subheader(f"{frame.escape_markdown(item.candidate_label)} — {frame.escape_markdown(item.candidate_name)}")
 st.caption(frame.escape_markdown(posting_title(item.posting_title_en, item.posting_title_fr)))
@@ -252,7 +263,7 @@ else:
     if card_id is not None:
         scorecard_fragment(actor.id, card_id)
 
-next_id = scoring.next_in_queue(queue, current)
+next_id = view.next_id
 st.button(
     _("Next candidate"),
     key=NEXT_KEY,

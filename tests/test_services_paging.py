@@ -154,3 +154,49 @@ def test_queue_search_and_next_to_score(engine: Any) -> None:
     assert scoring.next_in_queue(queue, None) == c2.id
     assert scoring.next_in_queue(queue, c2.id) == world.candidates[3].id
     assert scoring.next_in_queue(queue, c5.id) == c2.id  # wraps round, skipping submitted and conflict
+
+
+def test_queue_view_is_the_queue_searched_and_paged_in_sql(engine: Any) -> None:
+    """``queue_view`` (the scoring page, issue #19) gives what the whole queue filtered in memory gives."""
+    world = build_world(engine, candidates=7)
+    c1, c2, c3, c4, c5, c6, c7 = world.candidates
+    with write_session(engine) as s:
+        make_scorecard(s, candidate=c1, interviewer=world.chair, ratings=[3, 3, 3], status=ScorecardStatus.submitted)
+        make_scorecard(s, candidate=c2, interviewer=world.chair, ratings=[3, None, None])
+        make_declaration(s, candidate=c3, user=world.chair, has_conflict=True)
+        make_declaration(s, candidate=c4, user=world.chair, has_conflict=False)
+        make_scorecard(s, candidate=c6, interviewer=world.chair, ratings=[2, 2, 2], status=ScorecardStatus.submitted)
+    chair = world.actor("chair")
+    with read_session(engine) as s:
+        queue = scoring.my_queue(s, chair)
+        for query in ("", "Candidature 05", "#3", c1.name.upper()[:6], c3.name, "nobody at all"):
+            for status in (None, scoring.TO_SCORE, *scoring.QUEUE_STATUSES):
+                for number in (1, 2, 9):
+                    request = PageRequest(number, 2)
+                    view = scoring.queue_view(s, chair, query=query, status=status, page=request)
+                    expected = scoring.search_queue(queue, query=query, status=status, page=request)
+                    assert view.page == expected, (query, status, number)
+        assert scoring.queue_view(s, chair, query=c3.name).page.total == 0  # a conflict hides the name
+        for current in (None, c1.id, c2.id, c5.id, c7.id, -1):
+            view = scoring.queue_view(s, chair, current_id=current)
+            want = current if current in {q.candidate_id for q in queue} else scoring.next_in_queue(queue, None)
+            assert view.current is not None and view.current.candidate_id == want
+            assert view.current == next(q for q in queue if q.candidate_id == want)
+            assert view.next_id == scoring.next_in_queue(queue, want)
+        whole = scoring.queue_view(s, chair)
+    assert (whole.total, whole.owed, whole.submitted) == (7, 6, 2)
+    assert c6.id and c4.id
+
+
+def test_queue_view_of_a_finished_or_empty_queue(engine: Any) -> None:
+    world = build_world(engine, candidates=2)
+    c1, c2 = world.candidates
+    with write_session(engine) as s:
+        for c in (c1, c2):
+            make_scorecard(s, candidate=c, interviewer=world.chair, ratings=[3, 3, 3], status=ScorecardStatus.submitted)
+    with read_session(engine) as s:
+        done = scoring.queue_view(s, world.actor("chair"))
+        nobody = scoring.queue_view(s, world.actor("manager"))
+    assert done.current is not None and done.current.candidate_id == c1.id and done.next_id is None
+    assert (done.owed, done.submitted) == (2, 2)
+    assert nobody.current is None and nobody.page.total == 0 and nobody.total == 0

@@ -288,7 +288,7 @@ def test_every_public_service_function_is_in_the_matrix() -> None:
         "accounts.authenticate", "accounts.actor_for_sso", "accounts.ensure_first_admin", "accounts.hash_password",
         "accounts.verify_password", "accounts.normalise_email", "accounts.check_email", "accounts.check_password",
         "postings.import_postings", "postings.list_postings", "postings.rebuild_rubric_from_sections", "postings.derived_key",
-        "scoring.my_queue", "candidates.parse_candidates_csv", "candidates.check_name", "candidates.check_candidate_email",
+        "scoring.my_queue", "scoring.queue_view", "candidates.parse_candidates_csv", "candidates.check_name", "candidates.check_candidate_email",
         "candidates.check_language", "candidates.label_for", "consensus.waiting_for", "audit.record_event", "audit.record_candidate_events", "audit.record_access", "audit.to_json",
         "rubrics.lock_if_draft",
     }

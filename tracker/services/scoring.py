@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, literal, update
+from sqlalchemy import and_, bindparam, case, exists, func, literal, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -49,7 +49,7 @@ from tracker.services.blind import Sight, sees_submitted, sight, why_blind
 from tracker.services.candidates import check_language
 from tracker.services.common import MAX_NOTES, bump_version, clean_text, dialect_insert
 from tracker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from tracker.services.paging import Page, PageRequest, matches_text, page_of, parse_search
+from tracker.services.paging import Page, PageRequest, candidate_match, matches_text, page_of, paginate, parse_search
 from tracker.services.permissions import (
     get_candidate_or_404,
     is_chair,
@@ -374,57 +374,55 @@ def candidate_scorecards(session: Session, actor: Actor, *, candidate_id: int) -
     return [_view(session, actor, c) for c in visible]
 
 
-def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
-    """Every active candidate on the postings whose panel the actor sits on, with their progress.
+def _queue_base(actor: Actor) -> tuple[Any, Any, Any]:
+    """The actor's queue as SQL: (select of its rows in queue order, the status expression, the name expression).
 
-    Five statements whatever the queue's length, reading columns rather than ORM rows: an interviewer
-    on a 2,000-candidate posting reruns this on every click of the scoring page.
+    One row per active candidate of a posting whose panel the actor sits on, with the actor's own
+    declaration and scorecard outer-joined, so that a status filter, a search and a page run in SQL.
     """
     seat = and_(col(PanelMember.posting_id) == col(Candidate.posting_id), col(PanelMember.user_id) == actor.id)
-    queued = col(Candidate.status) == CandidateStatus.active
-    rows = session.execute(
+    conflict = col(Declaration.has_conflict).is_(True)
+    status = case(
+        (conflict, literal(CONFLICT)),
+        (col(Declaration.id).is_(None), literal(NEEDS_DECLARATION)),
+        (col(Scorecard.status) == ScorecardStatus.submitted, literal(SUBMITTED)),
+        (col(Scorecard.status) == ScorecardStatus.draft, literal(DRAFT)),
+        else_=literal(NOT_STARTED),
+    )
+    # A declared conflict hides the name from that member everywhere (issue #17): label only, and a
+    # name search does not find them.
+    name = case((conflict, Candidate.label), else_=Candidate.name)
+    query = (
         select(
-            Candidate.id, Candidate.label, Candidate.name, Candidate.language, Posting.id, Posting.title_en,
-            Posting.title_fr, Candidate.label_number,
+            Candidate.id, Candidate.label, name, Candidate.language, Posting.id, Posting.title_en, Posting.title_fr,
+            Candidate.label_number, Declaration.id, conflict, Scorecard.id, Scorecard.status, Scorecard.rubric_id,
+            Posting.translation_key,
         )  # fmt: skip
         .join(Posting, col(Posting.id) == col(Candidate.posting_id))
         .join(PanelMember, seat)
-        .where(queued)
-        .order_by(Posting.translation_key, Candidate.label_number)
-    ).all()
+        .outerjoin(Declaration, and_(col(Declaration.candidate_id) == col(Candidate.id), col(Declaration.user_id) == actor.id))
+        .outerjoin(Scorecard, and_(col(Scorecard.candidate_id) == col(Candidate.id), col(Scorecard.interviewer_id) == actor.id))
+        .where(col(Candidate.status) == CandidateStatus.active)
+        .order_by(Posting.translation_key, Candidate.label_number, Candidate.id)
+    )  # fmt: skip
+    return query, status, name
+
+
+def _queue_items(session: Session, rows: list[Any]) -> list[QueueItem]:
+    """QueueItems for rows of :func:`_queue_base`: two more statements (ratings done, criteria per rubric)."""
     if not rows:
         return []
-    # The actor's own declarations and scorecards for the queued candidates (joins, not id lists).
-    declarations = dict(
-        session.execute(
-            select(Declaration.candidate_id, Declaration.has_conflict)
-            .join(Candidate, col(Candidate.id) == col(Declaration.candidate_id))
-            .join(PanelMember, seat)
-            .where(col(Declaration.user_id) == actor.id, queued)
-        ).all()
-    )
-    cards = {
-        candidate_id: (card_id, status, rubric_id)
-        for candidate_id, card_id, status, rubric_id in session.execute(
-            select(Scorecard.candidate_id, Scorecard.id, Scorecard.status, Scorecard.rubric_id)
-            .join(Candidate, col(Candidate.id) == col(Scorecard.candidate_id))
-            .join(PanelMember, seat)
-            .where(col(Scorecard.interviewer_id) == actor.id, queued)
-        ).all()
-    }
+    card_ids = sorted({row[10] for row in rows if row[10] is not None})
     done = dict(
         session.execute(
             select(Score.scorecard_id, func.count())
-            .join(Scorecard, col(Scorecard.id) == col(Score.scorecard_id))
-            .join(Candidate, col(Candidate.id) == col(Scorecard.candidate_id))
-            .join(PanelMember, seat)
-            .where(col(Scorecard.interviewer_id) == actor.id, queued)
+            .where(col(Score.scorecard_id).in_(card_ids))
             .where((col(Score.rating).is_not(None)) | (col(Score.not_assessed).is_(True)))
             .group_by(col(Score.scorecard_id))
         ).all()
-    )
+    ) if card_ids else {}  # fmt: skip
     current = {pid: r.id for pid, r in current_rubric_rows(session, {row[4] for row in rows}).items()}
-    rubric_ids = {rubric_id for _, _, rubric_id in cards.values()} | set(current.values())
+    rubric_ids = {row[12] for row in rows if row[12] is not None} | set(current.values())
     totals = dict(
         session.execute(
             select(Criterion.rubric_id, func.count())
@@ -433,23 +431,103 @@ def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
         ).all()
     )
     items = []
-    for candidate_id, label, name, language, posting_id, title_en, title_fr, label_number in rows:
-        card = cards.get(candidate_id)
-        rubric_id = card[2] if card else current.get(posting_id)
+    for (candidate_id, label, name, language, posting_id, title_en, title_fr, label_number, declaration_id, conflict,
+         card_id, card_status, card_rubric, _key) in rows:  # fmt: skip
+        rubric_id = card_rubric if card_id is not None else current.get(posting_id)
         items.append(
             QueueItem(
                 posting_id=posting_id, posting_title_en=title_en, posting_title_fr=title_fr,
-                # A declared conflict hides the name from that member everywhere (issue #17): label only.
-                candidate_id=candidate_id, candidate_label=label,
-                candidate_name=label if declarations.get(candidate_id) else name,
-                candidate_language=Lang(language), declared=candidate_id in declarations,
-                has_conflict=bool(declarations.get(candidate_id)), scorecard_id=card[0] if card else None,
-                scorecard_status=ScorecardStatus(card[1]) if card else None,
-                rated=int(done.get(card[0], 0)) if card else 0, total=int(totals.get(rubric_id, 0)),
+                candidate_id=candidate_id, candidate_label=label, candidate_name=name,
+                candidate_language=Lang(language), declared=declaration_id is not None,
+                has_conflict=bool(conflict), scorecard_id=card_id,
+                scorecard_status=ScorecardStatus(card_status) if card_id is not None else None,
+                rated=int(done.get(card_id, 0)) if card_id is not None else 0, total=int(totals.get(rubric_id, 0)),
                 label_number=label_number,
             )
         )  # fmt: skip
     return items
+
+
+def my_queue(session: Session, actor: Actor) -> list[QueueItem]:
+    """Every active candidate on the postings whose panel the actor sits on, with their progress.
+
+    Four statements whatever the queue's length. The scoring page reads one page of it
+    (:func:`queue_view`); this whole list is for reports and tests.
+    """
+    query, _status, _name = _queue_base(actor)
+    return _queue_items(session, list(session.execute(query).all()))
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """What the scoring page shows of a queue (issue #19): never the whole queue.
+
+    ``page``: one page of the search; ``current``: the candidate being scored (kept even when the
+    search does not show them); ``next_id``: the next one still to score after ``current``;
+    ``owed``/``submitted``: the progress bar (conflicts of interest are not owed); ``total``: the queue's length.
+    """
+
+    page: Page[QueueItem]
+    current: QueueItem | None
+    next_id: int | None
+    owed: int
+    submitted: int
+    total: int
+
+
+def queue_view(
+    session: Session,
+    actor: Actor,
+    *,
+    query: str = "",
+    status: str | None = None,
+    page: PageRequest | None = None,
+    current_id: int | None = None,
+) -> QueueView:
+    """One page of the actor's queue searched in SQL (a label in either language or a name fragment, and a
+    status of :data:`QUEUE_STATUSES` or :data:`TO_SCORE`), the current candidate and the next to score.
+
+    ``current_id`` not in the queue (or None): the first candidate still to score, else the first one.
+    A new search that does not show the current candidate does not change it (the page decides).
+    A constant number of statements whatever the queue's length (issue #19).
+    """
+    base, status_expr, name = _queue_base(actor)
+    counts = _status_counts(session, base, status_expr)
+    to_score = status_expr.in_(_TO_SCORE_STATUSES)
+    filtered = base
+    terms = parse_search(query)
+    match = candidate_match(terms, label_number=Candidate.label_number, name=name)
+    if match is not None:
+        filtered = filtered.where(match)
+    if status == TO_SCORE:
+        filtered = filtered.where(to_score)
+    elif status is not None:
+        filtered = filtered.where(status_expr == status)
+    rows, total, request = paginate(session, filtered, page or PageRequest())
+    shown = Page(_queue_items(session, rows), total, request.number, request.size)
+    current_row = None
+    if current_id is not None:
+        current_row = session.execute(base.where(col(Candidate.id) == current_id)).first()
+    if current_row is None:
+        current_row = session.execute(base.where(to_score).limit(1)).first() or session.execute(base.limit(1)).first()
+    current = _queue_items(session, [current_row])[0] if current_row is not None else None
+    next_id = None
+    if current is not None:
+        key = (current_row[13], current.label_number, current.candidate_id)
+        after = tuple_(Posting.translation_key, Candidate.label_number, Candidate.id) > tuple_(*key)
+        others = base.where(to_score, col(Candidate.id) != current.candidate_id)
+        next_id = session.execute(others.where(after).with_only_columns(Candidate.id).limit(1)).scalar() or \
+            session.execute(others.with_only_columns(Candidate.id).limit(1)).scalar()  # fmt: skip
+    owed = sum(n for s, n in counts.items() if s != CONFLICT)
+    return QueueView(shown, current, next_id, owed, counts.get(SUBMITTED, 0), sum(counts.values()))
+
+
+_TO_SCORE_STATUSES = (NEEDS_DECLARATION, NOT_STARTED, DRAFT)
+
+
+def _status_counts(session: Session, base: Any, status_expr: Any) -> dict[str, int]:
+    rows = session.execute(base.order_by(None).with_only_columns(status_expr, func.count()).group_by(status_expr)).all()
+    return {str(s): int(n) for s, n in rows}
 
 
 # --- writing -------------------------------------------------------------------------------------
