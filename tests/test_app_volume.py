@@ -111,3 +111,27 @@ def test_consensus_remembers_the_posting_across_visits(crowd: World, app_engine:
     at.text_input(key=f"consensus_find_{crowd.posting.id}_search").input("Candidature 07").run()
     options = at.selectbox(key=f"consensus_candidate_{crowd.posting.id}").options
     assert any(o.startswith("Candidate 07") for o in options) and len(options) <= 2
+
+
+def _pager_script() -> None:
+    import streamlit as st
+
+    from app_pages import _paging
+    from tracker.services.paging import Page
+
+    st.session_state["lang"] = st.session_state.get("lang", "en")
+    _paging.pager("crowd", Page(items=list(range(50)), total=10_001, number=3, size=50))
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", "Rows 101–150 of 10,001 · page 3 of 201"), ("fr", "Lignes 101 à 150 sur 10\u202f001 · page 3 sur 201")],
+)
+def test_pager_writes_counts_the_readers_way(lang: str, expected: str) -> None:
+    """Thousands in French take a (narrow) no-break space, not a comma, which would read as a decimal (#19)."""
+    at = AppTest.from_function(_pager_script, default_timeout=30)
+    at.session_state["lang"] = lang
+    at.session_state["crowd_page"] = 3
+    at.run()
+    assert_no_exception(at)
+    assert [c.value for c in at.caption] == [expected]
