@@ -387,7 +387,10 @@ def run_on(url: str, scenario: Scenario, folder: Path, label: str) -> list[dict[
     if not CHROMIUM.exists():
         figures.append(figure(f"volume.{label}.pages in Chromium", None, "s", note=f"{CHROMIUM} is missing"))
         return figures
-    return figures + measure_pages(seeded, scenario, folder, label)
+    pages = measure_pages(seeded, scenario, folder, label)
+    for fig in pages:
+        print("  " + format_figure(fig), flush=True)
+    return figures + pages
 
 
 def run(quick: bool = False, postgres: bool = True) -> list[dict[str, Any]]:
