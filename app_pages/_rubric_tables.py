@@ -7,13 +7,14 @@ renumber a criterion, are tested directly.
 
 from __future__ import annotations
 
+import enum
 import math
 from typing import Any
 
 import pandas as pd
 
-from tracker.models import CriterionKind
-from tracker.services.rubrics import CriterionEdit, CriterionPublic, LevelEdit, RubricView
+from tracker.models import CRITERION_SETTINGS, CriterionBase
+from tracker.services.rubrics import DEFAULT_PASS_MARK, CriterionEdit, CriterionPublic, LevelEdit, RubricView
 
 CRITERIA_COLUMNS = ("id", "order", "kind", "text_en", "text_fr", "weight", "pass_mark", "min_raters", "section")
 LEVEL_COLUMNS = ("value", "label_en", "label_fr", "descriptor_en", "descriptor_fr")
@@ -41,32 +42,50 @@ def _int(value: Any, default: int) -> int:
     return int(number) if math.isfinite(number) and number == int(number) else default
 
 
+# The editable columns of the criteria table: the editor's column list above, read through the model.
+_SETTINGS = [name for name in CRITERIA_COLUMNS if name in CRITERION_SETTINGS]
+_DTYPES = {int: "Int64", float: "float64"}
+
+
+def _dtype(name: str) -> str | None:
+    return _DTYPES.get(CriterionBase.model_fields[name].annotation)  # type: ignore[arg-type]
+
+
+def _cell(name: str, value: Any) -> Any:
+    """A cell of the edited table as the model's field: a number, a text or the default of an empty cell."""
+    info = CriterionBase.model_fields[name]
+    default = info.default.value if isinstance(info.default, enum.Enum) else info.default
+    if info.annotation is int:
+        return _int(value, default)
+    if info.annotation is float:
+        return default if missing(value) else float(value)
+    return _text(value) or default
+
+
 def criteria_frame(view: RubricView) -> pd.DataFrame:
     rows = [
         {
             "id": c.id,
             "order": c.number,
-            "kind": c.kind.value,
-            "text_en": c.text_en,
-            "text_fr": c.text_fr,
-            "weight": float(c.weight),
-            "pass_mark": c.pass_mark,
-            "min_raters": c.min_raters,
+            **{name: getattr(c, name) for name in _SETTINGS},
             "section": " / ".join(s for s in (c.section_en, c.section_fr) if s),
         }
         for c in view.criteria
     ]
     frame = pd.DataFrame(rows, columns=list(CRITERIA_COLUMNS))
-    return frame.astype({"id": "Int64", "order": "Int64", "weight": "float64", "pass_mark": "Int64", "min_raters": "Int64"})
+    if "kind" in frame:
+        frame["kind"] = frame["kind"].map(lambda kind: kind.value if isinstance(kind, enum.Enum) else kind)
+    types = {name: _dtype(name) for name in _SETTINGS}
+    return frame.astype({"id": "Int64", "order": "Int64", **{k: v for k, v in types.items() if v}})
 
 
-def criteria_edits(edited: pd.DataFrame, view: RubricView, *, default_pass_mark: int = 3) -> list[CriterionEdit]:
+def criteria_edits(edited: pd.DataFrame, view: RubricView, *, default_pass_mark: int = DEFAULT_PASS_MARK) -> list[CriterionEdit]:
     """The edited table as the new criteria list, ordered by the Order column.
 
     Rows without an order keep their place after the numbered ones; a new row left entirely blank is
-    dropped (an empty line the user added, not a criterion). Each kept criterion keeps its rating guide.
+    dropped (an empty line the user added, not a criterion). Each edit gives the table's columns only, so
+    what the table does not show (the rating guide, any other field) is kept by the service.
     """
-    existing: dict[int, CriterionPublic] = {c.id: c for c in view.criteria}
     records = edited.to_dict("records")
     keyed = []
     for position, row in enumerate(records):
@@ -76,35 +95,18 @@ def criteria_edits(edited: pd.DataFrame, view: RubricView, *, default_pass_mark:
     for _key, row in sorted(keyed, key=lambda pair: pair[0]):
         raw_id = row.get("id")
         criterion_id = None if missing(raw_id) else int(raw_id)
-        text_en, text_fr = _text(row.get("text_en")), _text(row.get("text_fr"))
-        if criterion_id is None and not text_en.strip() and not text_fr.strip():
+        if criterion_id is None and not any(_text(row.get(name)).strip() for name in ("text_en", "text_fr")):
             continue
-        old = existing.get(criterion_id) if criterion_id is not None else None
-        weight = row.get("weight")
-        edits.append(
-            CriterionEdit(
-                id=criterion_id,
-                kind=_text(row.get("kind")) or CriterionKind.essential.value,
-                text_en=text_en,
-                text_fr=text_fr,
-                weight=1.0 if missing(weight) else float(weight),
-                pass_mark=_int(row.get("pass_mark"), default_pass_mark),
-                min_raters=_int(row.get("min_raters"), 2),
-                descriptors=dict(old.descriptors) if old else {},
-            )
-        )
+        values = {name: _cell(name, row.get(name)) for name in _SETTINGS}
+        if "pass_mark" in values and missing(row.get("pass_mark")):
+            values["pass_mark"] = default_pass_mark
+        edits.append(CriterionEdit(id=criterion_id, **values))
     return edits
 
 
 def unchanged_edits(view: RubricView) -> list[CriterionEdit]:
-    """The rubric's criteria as they are, to change one detail (a rating guide) and save the rest as is."""
-    return [
-        CriterionEdit(
-            id=c.id, kind=c.kind.value, text_en=c.text_en, text_fr=c.text_fr, weight=c.weight,
-            pass_mark=c.pass_mark, min_raters=c.min_raters, descriptors=dict(c.descriptors),
-        )
-        for c in view.criteria
-    ]
+    """The rubric's criteria as they are, to change one detail (a rating guide) and keep the rest."""
+    return [CriterionEdit(id=c.id) for c in view.criteria]
 
 
 def levels_frame(view: RubricView) -> pd.DataFrame:

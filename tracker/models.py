@@ -16,7 +16,7 @@ import enum
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -181,26 +181,56 @@ class RatingLevel(SQLModel, table=True):
     descriptor_fr: str = ""
 
 
+# Limits of a criterion, used by its fields below, by the services' checks and by the rubric editor.
+MAX_CRITERION_TEXT = 4_000
+MAX_WEIGHT = 100.0
+MAX_MIN_RATERS = 20
+
+
+# What a manager sets on a criterion, each field and its limits written once (the SQLModel "model family"):
+# the table, the public view (``services.rubrics.CriterionPublic``) and the edit (``CriterionEdit``, every
+# field optional: a field left out keeps its value) all derive from it, so a field added here is stored,
+# shown, edited, carried into new rubric versions and kept by a re-import without another list to update.
+# The text columns stay unbounded VARCHAR (``sa_type``): the limit is the services' check, not the schema's.
+class CriterionBase(SQLModel):
+    kind: CriterionKind = CriterionKind.essential
+    text_en: str = Field(default="", max_length=MAX_CRITERION_TEXT, sa_type=AutoString)
+    text_fr: str = Field(default="", max_length=MAX_CRITERION_TEXT, sa_type=AutoString)
+    weight: float = Field(default=1.0, gt=0, le=MAX_WEIGHT)
+    # A level of the rubric's scale; 3 on the default 1-5 scale.
+    pass_mark: int = 3
+    min_raters: int = Field(default=2, ge=1, le=MAX_MIN_RATERS)
+
+
+# Where the import found a criterion (read-only in the editor; a manually added criterion has none).
+class CriterionFields(CriterionBase):
+    section_en: str | None = None
+    section_fr: str | None = None
+    line_en: int | None = None
+    line_fr: int | None = None
+
+
 # A criterion of one rubric version. ``lineage`` is shared by the same criterion across versions.
-class Criterion(SQLModel, table=True):
+class Criterion(CriterionFields, table=True):
     __table_args__ = (UniqueConstraint("rubric_id", "number"),)
     id: int | None = Field(default=None, primary_key=True)
     rubric_id: int = Field(sa_column=_fk("rubric.id", ondelete="CASCADE"))
     lineage: str = Field(max_length=36, index=True)
     number: int
-    kind: CriterionKind = CriterionKind.essential
-    text_en: str = ""
-    text_fr: str = ""
-    weight: float = 1.0
-    pass_mark: int = 3
-    min_raters: int = 2
-    section_en: str | None = None
-    section_fr: str | None = None
-    line_en: int | None = None
-    line_fr: int | None = None
     # The rating guide: {"1": {"en": "...", "fr": "..."}, ...}; empty when the panel has none.
     descriptors_json: str = "{}"
     version: int = 1
+
+
+# The columns that hold a criterion's content, as opposed to its place (id, rubric, number) and its
+# version: what a new rubric version copies and what a re-import keeps. Derived, never listed by hand.
+CRITERION_CONTENT: tuple[str, ...] = (
+    "lineage",
+    *CriterionFields.model_fields,
+    "descriptors_json",
+)
+# What a manager edits (plus the rating guide, stored as ``descriptors_json``).
+CRITERION_SETTINGS: tuple[str, ...] = tuple(CriterionBase.model_fields)
 
 
 # A user assigned to a posting's assessment board; exactly one member should be chair.

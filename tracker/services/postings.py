@@ -53,12 +53,12 @@ from tracker.services.permissions import (
 )
 from tracker.services.rubrics import (
     RubricView,
+    carry_lineage,
     create_rubric,
     current_rubric_row,
-    new_lineage,
-    replace_draft_criteria,
     rubric_criteria,
     rubric_view,
+    write_rubric,
 )
 from tracker.services.server_files import record_refusals, server_files
 
@@ -76,8 +76,6 @@ _NO_SOURCE = {
     "en": N_("This posting has no English file to take sections from."),
     "fr": N_("This posting has no French file to take sections from."),
 }
-# Criterion settings a manager may have tuned; a re-import keeps them on the matching criterion.
-_TUNED = ("weight", "pass_mark", "min_raters", "descriptors_json")
 
 
 # The outcome of importing one posting (or one file that failed to parse).
@@ -349,36 +347,6 @@ def _criteria_rows(
     return rows, sections, warnings
 
 
-def _carry_lineage(rows: list[dict[str, Any]], previous: list[Criterion]) -> list[dict[str, Any]]:
-    """Give each new row the lineage (and tuned settings) of the criterion it continues.
-
-    Same text in either language first; then, for what is left, the same position and kind (a
-    reworded criterion is the same criterion).
-    """
-    unmatched = {c.id: c for c in previous}
-    matched: list[Criterion | None] = [None] * len(rows)
-    for i, row in enumerate(rows):
-        for cid, old in list(unmatched.items()):
-            if (row["text_en"] and row["text_en"] == old.text_en) or (row["text_fr"] and row["text_fr"] == old.text_fr):
-                matched[i] = old
-                del unmatched[cid]
-                break
-    by_number = {c.number: c for c in unmatched.values()}
-    for i, row in enumerate(rows):
-        if matched[i] is None:
-            old = by_number.get(i + 1)
-            if old is not None and old.kind == row["kind"] and old.id in unmatched:
-                matched[i] = old
-                del unmatched[old.id]
-    out = []
-    for row, old in zip(rows, matched, strict=True):
-        if old is None:
-            out.append({**row, "lineage": new_lineage()})
-        else:
-            out.append({**row, "lineage": old.lineage, **{k: getattr(old, k) for k in _TUNED}})
-    return out
-
-
 _COMPARED = ("kind", "text_en", "text_fr", "section_en", "section_fr")
 
 
@@ -472,13 +440,11 @@ def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsi
     else:
         previous = rubric_criteria(session, rubric.id or 0)
         if not _same_criteria(rows, previous):
-            carried = _carry_lineage(rows, previous)
-            if rubric.status == RubricStatus.locked:
-                rubric = create_rubric(session, posting_id=posting_id, criteria=carried, source_sections=chosen, warnings=warnings)
+            rubric, is_new = write_rubric(
+                session, rubric, rubric.version, criteria=carry_lineage(rows, previous), values={"warnings_json": dumps(warnings)}
+            )
+            if is_new:
                 action = "new_version"
-            else:
-                bump_version(session, Rubric, rubric.id or 0, rubric.version, {"warnings_json": dumps(warnings)}, N_("this rubric"))
-                replace_draft_criteria(session, rubric, carried)
     session.flush()
     record_event(
         session,
@@ -690,15 +656,12 @@ def rebuild_rubric_from_sections(
     rubric = current_rubric_row(session, posting_id)
     assert rubric is not None
     previous = rubric_criteria(session, rubric.id or 0)
-    carried = _carry_lineage(rows, previous)
     before = {"rubric_id": rubric.id, "source_sections": loads(rubric.source_sections_json, {}), "criteria": len(previous)}
-    if rubric.status == RubricStatus.locked:
-        rubric = create_rubric(session, posting_id=posting_id, criteria=carried, source_sections=chosen, warnings=warnings)
-        action = "rubric.new_version"
-    else:
-        bump_version(session, Rubric, rubric.id or 0, rubric.version, {"source_sections_json": dumps(chosen), "warnings_json": dumps(warnings)}, N_("this rubric"))
-        replace_draft_criteria(session, rubric, carried)
-        action = "rubric.rebuild_from_sections"
+    rubric, is_new = write_rubric(
+        session, rubric, rubric.version, criteria=carry_lineage(rows, previous),
+        values={"source_sections_json": dumps(chosen), "warnings_json": dumps(warnings)},
+    )
+    action = "rubric.new_version" if is_new else "rubric.rebuild_from_sections"
     session.flush()
     session.expire_all()
     fresh = session.get(Rubric, rubric.id)

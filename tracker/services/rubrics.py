@@ -9,16 +9,32 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ConfigDict, create_model
 from sqlalchemy import and_, delete, func, insert, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from tracker.i18n import N_
 from tracker.i18n.message import Message, Number
-from tracker.models import Criterion, CriterionKind, Posting, RatingLevel, Rubric, RubricStatus, utcnow
+from tracker.models import (
+    CRITERION_CONTENT,
+    CRITERION_SETTINGS,
+    MAX_CRITERION_TEXT,
+    MAX_MIN_RATERS,
+    MAX_WEIGHT,
+    Criterion,
+    CriterionBase,
+    CriterionFields,
+    CriterionKind,
+    Posting,
+    RatingLevel,
+    Rubric,
+    RubricStatus,
+    utcnow,
+)
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
 from tracker.services.common import bump_version, clean_text, create_conflict, dumps, loads
@@ -26,9 +42,9 @@ from tracker.services.errors import ConflictError, NotFoundError, ValidationErro
 from tracker.services.permissions import require_posting_manager, require_view_posting
 
 MAX_CRITERIA = 200
-MAX_CRITERION_TEXT = 4_000
-MAX_WEIGHT = 100.0
-MAX_MIN_RATERS = 20
+# The limits of a criterion's fields live on the model (tracker.models.CriterionBase), imported above.
+MAX_LEVEL_LABEL = 100
+MAX_LEVEL_DESCRIPTOR = 2_000
 
 # The default scale: 1 = no evidence … 5 = exceptional, in both official languages.
 DEFAULT_LEVELS: tuple[dict[str, Any], ...] = (
@@ -68,7 +84,7 @@ DEFAULT_LEVELS: tuple[dict[str, Any], ...] = (
         "descriptor_fr": "Preuve remarquable de chaque élément, au-delà de ce que le poste exige.",
     },
 )
-DEFAULT_PASS_MARK = 3
+DEFAULT_PASS_MARK: int = CriterionBase.model_fields["pass_mark"].default
 
 
 # One level of the rating scale.
@@ -82,44 +98,23 @@ class LevelPublic:
 
 
 # One criterion of a rubric version; ``descriptors`` is the rating guide {"1": {"en": …, "fr": …}}.
-@dataclass(frozen=True)
-class CriterionPublic:
+# Every stored field comes from the model family (CriterionFields), so a field added there is shown here.
+class CriterionPublic(CriterionFields):
+    model_config = ConfigDict(frozen=True)  # type: ignore[assignment]  # (SQLModel declares its own config type)
+
     id: int
     rubric_id: int
     lineage: str
     number: int
-    kind: CriterionKind
-    text_en: str
-    text_fr: str
-    weight: float
-    pass_mark: int
-    min_raters: int
-    section_en: str | None
-    section_fr: str | None
-    line_en: int | None
-    line_fr: int | None
     descriptors: dict[str, dict[str, str]]
     version: int
 
     @classmethod
     def of(cls, c: Criterion) -> CriterionPublic:
-        return cls(
-            id=c.id or 0,
-            rubric_id=c.rubric_id,
-            lineage=c.lineage,
-            number=c.number,
-            kind=CriterionKind(c.kind),
-            text_en=c.text_en,
-            text_fr=c.text_fr,
-            weight=c.weight,
-            pass_mark=c.pass_mark,
-            min_raters=c.min_raters,
-            section_en=c.section_en,
-            section_fr=c.section_fr,
-            line_en=c.line_en,
-            line_fr=c.line_fr,
-            descriptors=loads(c.descriptors_json, {}),
-            version=c.version,
+        # Read from the database, so not validated again (an imported text may exceed the editor's limit).
+        values = {name: getattr(c, name) for name in cls.model_fields if name not in {"id", "descriptors", "kind"}}
+        return cls.model_construct(
+            **values, id=c.id or 0, kind=CriterionKind(c.kind), descriptors=loads(c.descriptors_json, {})
         )
 
 
@@ -144,17 +139,22 @@ class RubricView:
         return self.status == RubricStatus.locked
 
 
-# One row of the full replacement list given to save_criteria (id None = a new criterion).
-@dataclass
-class CriterionEdit:
+def _loose(model: type[SQLModel]) -> type[SQLModel]:
+    """The fields of ``model``, each optional and unchecked: what a person typed, for the service to check."""
+    fields: dict[str, Any] = dict.fromkeys(model.model_fields, (Any, None))
+    return create_model(f"{model.__name__}Input", __base__=SQLModel, **fields)
+
+
+# One row of the full list given to save_criteria (id None = a new criterion). Every field of
+# CriterionBase, optional: the fields given change, the others keep their value (a new criterion takes
+# the model's defaults). ``model_fields_set`` tells which were given.
+class CriterionEdit(_loose(CriterionBase)):  # type: ignore[misc]  # a base built from the model family
     id: int | None = None
-    kind: CriterionKind | str = CriterionKind.essential
-    text_en: str = ""
-    text_fr: str = ""
-    weight: float = 1.0
-    pass_mark: int = DEFAULT_PASS_MARK
-    min_raters: int = 2
-    descriptors: dict[str, dict[str, str]] = field(default_factory=dict)
+    descriptors: dict[Any, dict[str, Any]] | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The settings this edit sets, by name (``descriptors`` apart)."""
+        return {name: getattr(self, name) for name in self.model_fields_set if name in CRITERION_SETTINGS}
 
 
 # One level given to save_scale.
@@ -299,36 +299,132 @@ def create_rubric(
 
 
 def _insert_criteria(session: Session, rubric_id: int, criteria: Sequence[dict[str, Any]]) -> None:
-    rows = []
-    for number, values in enumerate(criteria, start=1):
-        row = {k: v for k, v in values.items() if k not in {"id", "version"}}
-        row.setdefault("lineage", new_lineage())
-        rows.append({**row, "rubric_id": rubric_id, "number": number})
+    rows = [{**_content(values), "rubric_id": rubric_id, "number": n} for n, values in enumerate(criteria, start=1)]
     if rows:
         session.execute(insert(Criterion), rows)
 
 
-def replace_draft_criteria(session: Session, rubric: Rubric, criteria: Sequence[dict[str, Any]]) -> None:
-    """Swap every criterion of a draft rubric (nothing is scored against a draft)."""
-    session.execute(delete(Criterion).where(col(Criterion.rubric_id) == rubric.id))
-    _insert_criteria(session, rubric.id or 0, criteria)
+def _update_criteria(session: Session, rubric_id: int, criteria: Sequence[dict[str, Any]]) -> None:
+    """Make a draft's criteria ``criteria``, in place: a row with an ``id`` updates that criterion (only the
+    columns it gives, and only when something changes: it keeps its id and its version counts the edits),
+    a row without one is inserted, and a criterion no row names is deleted. Nothing is scored on a draft.
+    """
+    existing = {c.id: c for c in rubric_criteria(session, rubric_id)}
+    kept = {row["id"] for row in criteria if row.get("id") is not None}
+    gone = [cid for cid in existing if cid not in kept]
+    if gone:
+        session.execute(delete(Criterion).where(col(Criterion.id).in_(gone)))
+    # Numbers move out of the way first: the unique (rubric, number) holds after every statement.
+    session.execute(
+        update(Criterion).where(col(Criterion.rubric_id) == rubric_id).values(number=-col(Criterion.number))
+    )
+    new_rows = []
+    for number, row in enumerate(criteria, start=1):
+        old = existing.get(row.get("id")) if row.get("id") is not None else None
+        if old is None:
+            new_rows.append({**_content(row), "rubric_id": rubric_id, "number": number})
+            continue
+        changes = {k: v for k, v in row.items() if k in CRITERION_CONTENT and v != getattr(old, k)}
+        values: dict[str, Any] = {"number": number}
+        if changes:
+            values |= {**changes, "version": Criterion.version + 1}
+        session.execute(update(Criterion).where(col(Criterion.id) == old.id).values(**values))
+    if new_rows:
+        session.execute(insert(Criterion), new_rows)
+    session.expire_all()
+
+
+def carry_lineage(rows: list[dict[str, Any]], previous: list[Criterion]) -> list[dict[str, Any]]:
+    """Name on each rebuilt row (an import, sections chosen again) the criterion of ``previous`` it continues,
+    so ``write_rubric`` keeps that criterion's id and lineage and every column the row does not give (the
+    weight, pass mark, rating guide… a manager tuned, and any column added later).
+
+    Same text in either language first; then, for what is left, the same position and kind (a
+    reworded criterion is the same criterion).
+    """
+    unmatched = {c.id: c for c in previous}
+    matched: list[Criterion | None] = [None] * len(rows)
+    for i, row in enumerate(rows):
+        for cid, old in list(unmatched.items()):
+            if (row["text_en"] and row["text_en"] == old.text_en) or (row["text_fr"] and row["text_fr"] == old.text_fr):
+                matched[i] = old
+                del unmatched[cid]
+                break
+    by_number = {c.number: c for c in unmatched.values()}
+    for i, row in enumerate(rows):
+        if matched[i] is None:
+            old = by_number.get(i + 1)
+            if old is not None and old.kind == row["kind"] and old.id in unmatched:
+                matched[i] = old
+                del unmatched[old.id]
+    return [
+        {**row, "lineage": new_lineage()} if old is None else {**row, "id": old.id, "lineage": old.lineage}
+        for row, old in zip(rows, matched, strict=True)
+    ]
+
+
+def write_rubric(
+    session: Session,
+    rubric: Rubric,
+    expected_version: int,
+    *,
+    criteria: Sequence[dict[str, Any]] | None = None,
+    levels: Sequence[dict[str, Any]] | None = None,
+    values: dict[str, Any] | None = None,
+) -> tuple[Rubric, bool]:
+    """The one rule of rubric versioning: a locked version never changes, so the change becomes the next
+    version; a draft changes in place. Returns the rubric holding the change and whether it is new.
+
+    ``criteria`` (in order; a row's ``id`` names the criterion of ``rubric`` it continues, whose columns it
+    does not give are kept), ``levels`` and the rubric's own ``values`` (``warnings_json``,
+    ``source_sections_json``) are the parts that change; None keeps a part as it is. One conditional UPDATE
+    of the rubric's version decides between two writers holding the same version (issue #22); on a locked
+    version it only records that it was edited from.
+    """
+    values = values or {}
+    locked = rubric.status == RubricStatus.locked
+    bump_version(session, Rubric, rubric.id or 0, expected_version, {} if locked else values, N_("this rubric"))
+    if not locked:
+        if criteria is not None:
+            _update_criteria(session, rubric.id or 0, criteria)
+        if levels is not None:
+            session.execute(delete(RatingLevel).where(col(RatingLevel.rubric_id) == rubric.id))
+            session.execute(insert(RatingLevel), [{**dict(r), "rubric_id": rubric.id} for r in levels])
+        return rubric, False
+    old = {c.id: c for c in rubric_criteria(session, rubric.id or 0)}
+    if criteria is None:
+        rows = [criterion_values(c) for c in old.values()]
+    else:
+        rows = []
+        for row in criteria:
+            continued = old.get(row.get("id")) if row.get("id") is not None else None
+            rows.append({**(criterion_values(continued) if continued else {}), **row})
+    return (
+        create_rubric(
+            session,
+            posting_id=rubric.posting_id,
+            criteria=rows,
+            levels=[level_values(lv) for lv in rubric_levels(session, rubric.id or 0)] if levels is None else levels,
+            source_sections=loads(values.get("source_sections_json", rubric.source_sections_json), {}),
+            warnings=loads(values.get("warnings_json", rubric.warnings_json), []),
+        ),
+        True,
+    )
 
 
 def criterion_values(c: Criterion) -> dict[str, Any]:
-    return {
-        "lineage": c.lineage,
-        "kind": c.kind,
-        "text_en": c.text_en,
-        "text_fr": c.text_fr,
-        "weight": c.weight,
-        "pass_mark": c.pass_mark,
-        "min_raters": c.min_raters,
-        "section_en": c.section_en,
-        "section_fr": c.section_fr,
-        "line_en": c.line_en,
-        "line_fr": c.line_fr,
-        "descriptors_json": c.descriptors_json,
-    }
+    """A criterion's content (every column but its place and version), to carry it into another version."""
+    return {name: getattr(c, name) for name in CRITERION_CONTENT}
+
+
+_DEFAULTS = {name: Criterion.model_fields[name].default for name in CRITERION_CONTENT if name != "lineage"}
+
+
+def _content(values: dict[str, Any]) -> dict[str, Any]:
+    """Every content column of a new criterion: the ones given, the model's defaults for the rest."""
+    row = {**_DEFAULTS, **{k: v for k, v in values.items() if k in CRITERION_CONTENT}}
+    row.setdefault("lineage", new_lineage())
+    return row
 
 
 def level_values(level: RatingLevel) -> dict[str, Any]:
@@ -362,7 +458,10 @@ def lock_if_draft(session: Session, actor: Actor, rubric_id: int, *, why: str) -
 # --- editing -------------------------------------------------------------------------------------
 
 
-def _check_edits(edits: Sequence[CriterionEdit], existing_ids: set[int], scale: set[int]) -> list[dict[str, Any]]:
+def _check_edits(edits: Sequence[CriterionEdit], existing: dict[int, Criterion], scale: set[int]) -> list[dict[str, Any]]:
+    """Check each edit as it will be saved (its old values where it gives none, the model's defaults for a
+    new criterion); return one row per edit: its ``id`` and the columns it changes, checked and cleaned."""
+    existing_ids = set(existing)
     problems: list[Message] = []
     rows: list[dict[str, Any]] = []
     if not edits:
@@ -392,12 +491,15 @@ def _check_edits(edits: Sequence[CriterionEdit], existing_ids: set[int], scale: 
                     )
                 )
             seen.add(edit.id)
+        old = existing.get(edit.id) if edit.id is not None else None
+        given = edit.given()
+        merged = {**{k: getattr(old, k) if old else _DEFAULTS[k] for k in CRITERION_SETTINGS}, **given}
         try:
             text_en = clean_text(
-                edit.text_en, what=Message(N_("English text of criterion {number}"), number=number), max_length=MAX_CRITERION_TEXT
+                merged["text_en"], what=Message(N_("English text of criterion {number}"), number=number), max_length=MAX_CRITERION_TEXT
             )
             text_fr = clean_text(
-                edit.text_fr, what=Message(N_("French text of criterion {number}"), number=number), max_length=MAX_CRITERION_TEXT
+                merged["text_fr"], what=Message(N_("French text of criterion {number}"), number=number), max_length=MAX_CRITERION_TEXT
             )
         except ValidationError as exc:
             problems.extend(exc.problems)
@@ -407,18 +509,18 @@ def _check_edits(edits: Sequence[CriterionEdit], existing_ids: set[int], scale: 
                 Message(N_("Criterion {number} has no text; write it in English, French or both."), number=number)
             )
         try:
-            kind = CriterionKind(edit.kind)
+            kind = CriterionKind(merged["kind"])
         except ValueError:
             problems.append(
                 Message(
                     N_("Criterion {number}: kind must be 'essential' or 'asset' (got {kind})."),
                     number=number,
-                    kind=repr(edit.kind),
+                    kind=repr(merged["kind"]),
                 )
             )
             continue
         try:
-            weight = float(edit.weight)
+            weight = float(merged["weight"])
         except (TypeError, ValueError):
             weight = -1.0
         if not 0 < weight <= MAX_WEIGHT:
@@ -427,29 +529,31 @@ def _check_edits(edits: Sequence[CriterionEdit], existing_ids: set[int], scale: 
                     N_("Criterion {number}: weight must be above 0 and at most {max_weight} (got {weight})."),
                     number=number,
                     max_weight=Number(MAX_WEIGHT),
-                    weight=repr(edit.weight),
+                    weight=repr(merged["weight"]),
                 )
             )
-        if not isinstance(edit.pass_mark, int) or not low <= edit.pass_mark <= high:
+        pass_mark, min_raters = merged["pass_mark"], merged["min_raters"]
+        if not isinstance(pass_mark, int) or not low <= pass_mark <= high:
             problems.append(
                 Message(
                     N_("Criterion {number}: pass mark must be a level of the scale, {low} to {high} (got {pass_mark})."),
                     number=number,
                     low=low,
                     high=high,
-                    pass_mark=repr(edit.pass_mark),
+                    pass_mark=repr(pass_mark),
                 )
             )
-        if not isinstance(edit.min_raters, int) or not 1 <= edit.min_raters <= MAX_MIN_RATERS:
+        if not isinstance(min_raters, int) or not 1 <= min_raters <= MAX_MIN_RATERS:
             problems.append(
                 Message(
                     N_("Criterion {number}: minimum raters must be 1 to {max_raters} (got {min_raters})."),
                     number=number,
                     max_raters=MAX_MIN_RATERS,
-                    min_raters=repr(edit.min_raters),
+                    min_raters=repr(min_raters),
                 )
             )
-        descriptors = {str(k): {lang: str(v.get(lang, "")) for lang in ("en", "fr")} for k, v in (edit.descriptors or {}).items()}
+        guide = edit.descriptors if edit.descriptors is not None else loads(old.descriptors_json, {}) if old else {}
+        descriptors = {str(k): {lang: str(v.get(lang, "")) for lang in ("en", "fr")} for k, v in guide.items()}
         bad_levels = [k for k in descriptors if not k.lstrip("-").isdigit() or int(k) not in scale]
         if bad_levels:
             problems.append(
@@ -459,18 +563,12 @@ def _check_edits(edits: Sequence[CriterionEdit], existing_ids: set[int], scale: 
                     levels=bad_levels,
                 )
             )
-        rows.append(
-            {
-                "id": edit.id,
-                "kind": kind,
-                "text_en": text_en,
-                "text_fr": text_fr,
-                "weight": weight,
-                "pass_mark": edit.pass_mark,
-                "min_raters": edit.min_raters,
-                "descriptors_json": dumps(descriptors),
-            }
-        )
+        checked = {**merged, "kind": kind, "text_en": text_en, "text_fr": text_fr, "weight": weight}
+        # An existing criterion changes only the fields given; a field with no check of its own is stored as given.
+        row = {k: checked[k] for k in given} if old else checked
+        if edit.descriptors is not None or old is None:
+            row["descriptors_json"] = dumps(descriptors)
+        rows.append({"id": edit.id, **row})
     if problems:
         raise ValidationError.listing(problems, limit=5)
     return rows
@@ -502,30 +600,10 @@ def save_criteria(
     rubric = _editable_rubric(session, actor, rubric_id, expected_version)
     existing = {c.id: c for c in rubric_criteria(session, rubric_id) if c.id is not None}
     scale = {lv.value for lv in rubric_levels(session, rubric_id)}
-    rows = _check_edits(criteria, set(existing), scale)
+    rows = _check_edits(criteria, existing, scale)
     before = [CriterionPublic.of(c).__dict__ for c in existing.values()]
-    new_rows = []
-    for row in rows:
-        old = existing.get(row["id"]) if row["id"] is not None else None
-        carried = {"section_en": old.section_en, "section_fr": old.section_fr, "line_en": old.line_en, "line_fr": old.line_fr} if old else {}
-        new_rows.append({**{k: v for k, v in row.items() if k != "id"}, **carried, "lineage": old.lineage if old else new_lineage()})
-    # One conditional UPDATE decides between two saves built from this version (issue #22); a locked
-    # version's criteria never change, its version number only records that it was edited from.
-    bump_version(session, Rubric, rubric_id, expected_version, {}, N_("this rubric"))
-    if rubric.status == RubricStatus.locked:
-        target = create_rubric(
-            session,
-            posting_id=rubric.posting_id,
-            criteria=new_rows,
-            levels=[level_values(lv) for lv in rubric_levels(session, rubric_id)],
-            source_sections=loads(rubric.source_sections_json, {}),
-            warnings=loads(rubric.warnings_json, []),
-        )
-        action = "rubric.new_version"
-    else:
-        replace_draft_criteria(session, rubric, new_rows)
-        target = rubric
-        action = "rubric.save_criteria"
+    target, is_new = write_rubric(session, rubric, expected_version, criteria=rows)
+    action = "rubric.new_version" if is_new else "rubric.save_criteria"
     session.flush()
     session.expire_all()
     view = rubric_view(session, _get_rubric(session, target.id or 0))
@@ -555,16 +633,16 @@ def _check_levels(levels: Sequence[LevelEdit]) -> list[dict[str, Any]]:
     for lv in levels:
         try:
             label_en = clean_text(
-                lv.label_en, what=Message(N_("English label of level {level}"), level=lv.value), max_length=100, required=True
+                lv.label_en, what=Message(N_("English label of level {level}"), level=lv.value), max_length=MAX_LEVEL_LABEL, required=True
             )
             label_fr = clean_text(
-                lv.label_fr, what=Message(N_("French label of level {level}"), level=lv.value), max_length=100, required=True
+                lv.label_fr, what=Message(N_("French label of level {level}"), level=lv.value), max_length=MAX_LEVEL_LABEL, required=True
             )
             d_en = clean_text(
-                lv.descriptor_en, what=Message(N_("English descriptor of level {level}"), level=lv.value), max_length=2_000
+                lv.descriptor_en, what=Message(N_("English descriptor of level {level}"), level=lv.value), max_length=MAX_LEVEL_DESCRIPTOR
             )
             d_fr = clean_text(
-                lv.descriptor_fr, what=Message(N_("French descriptor of level {level}"), level=lv.value), max_length=2_000
+                lv.descriptor_fr, what=Message(N_("French descriptor of level {level}"), level=lv.value), max_length=MAX_LEVEL_DESCRIPTOR
             )
         except ValidationError as exc:
             problems.extend(exc.problems)
@@ -579,30 +657,15 @@ def save_scale(session: Session, actor: Actor, *, rubric_id: int, levels: list[L
     rubric = _editable_rubric(session, actor, rubric_id, expected_version)
     rows = _check_levels(levels)
     values = {r["value"] for r in rows}
-    criteria = rubric_criteria(session, rubric_id)
-    off_scale = [c.number for c in criteria if c.pass_mark not in values]
+    off_scale = [c.number for c in rubric_criteria(session, rubric_id) if c.pass_mark not in values]
     if off_scale:
         raise ValidationError(
             N_("Criteria {numbers} have a pass mark that is not on the new scale; change their pass marks first."),
             numbers=off_scale,
         )
     before = [level_values(lv) for lv in rubric_levels(session, rubric_id)]
-    bump_version(session, Rubric, rubric_id, expected_version, {}, N_("this rubric"))  # as in save_criteria
-    if rubric.status == RubricStatus.locked:
-        target = create_rubric(
-            session,
-            posting_id=rubric.posting_id,
-            criteria=[criterion_values(c) for c in criteria],
-            levels=rows,
-            source_sections=loads(rubric.source_sections_json, {}),
-            warnings=loads(rubric.warnings_json, []),
-        )
-        action = "rubric.new_version"
-    else:
-        session.execute(delete(RatingLevel).where(col(RatingLevel.rubric_id) == rubric_id))
-        session.execute(insert(RatingLevel), [{**r, "rubric_id": rubric_id} for r in rows])
-        target = rubric
-        action = "rubric.save_scale"
+    target, is_new = write_rubric(session, rubric, expected_version, levels=rows)
+    action = "rubric.new_version" if is_new else "rubric.save_scale"
     session.flush()
     session.expire_all()
     view = rubric_view(session, _get_rubric(session, target.id or 0))
