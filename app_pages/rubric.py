@@ -126,11 +126,11 @@ with tab_criteria:
                 _("Kind"), options=["essential", "asset"], default="essential", required=True,
                 format_func=lambda kind: common.label(common.KIND_LABELS, kind),
             ),
-            "text_en": st.column_config.TextColumn(_("Criterion (English)"), width="large", max_chars=4000),
-            "text_fr": st.column_config.TextColumn(_("Criterion (French)"), width="large", max_chars=4000),
-            "weight": st.column_config.NumberColumn(_("Weight"), min_value=0.1, max_value=100.0, step=0.1, default=1.0),
+            "text_en": st.column_config.TextColumn(_("Criterion (English)"), width="large", max_chars=rubrics.MAX_CRITERION_TEXT),
+            "text_fr": st.column_config.TextColumn(_("Criterion (French)"), width="large", max_chars=rubrics.MAX_CRITERION_TEXT),
+            "weight": st.column_config.NumberColumn(_("Weight"), min_value=0.1, max_value=rubrics.MAX_WEIGHT, step=0.1, default=1.0),
             "pass_mark": st.column_config.NumberColumn(_("Pass mark"), min_value=low, max_value=high, step=1, default=default_pass),
-            "min_raters": st.column_config.NumberColumn(_("Minimum raters"), min_value=1, max_value=20, step=1, default=2),
+            "min_raters": st.column_config.NumberColumn(_("Minimum raters"), min_value=1, max_value=rubrics.MAX_MIN_RATERS, step=1, default=2),
             "section": st.column_config.TextColumn(_("From section"), disabled=True),
         },
     )
@@ -167,10 +167,10 @@ with tab_scale:
         hide_index=True,
         column_config={
             "value": st.column_config.NumberColumn(_("Level"), min_value=0, max_value=10, step=1, required=True, width="small"),
-            "label_en": st.column_config.TextColumn(_("Label (English)"), max_chars=100),
-            "label_fr": st.column_config.TextColumn(_("Label (French)"), max_chars=100),
-            "descriptor_en": st.column_config.TextColumn(_("Descriptor (English)"), width="large", max_chars=2000),
-            "descriptor_fr": st.column_config.TextColumn(_("Descriptor (French)"), width="large", max_chars=2000),
+            "label_en": st.column_config.TextColumn(_("Label (English)"), max_chars=rubrics.MAX_LEVEL_LABEL),
+            "label_fr": st.column_config.TextColumn(_("Label (French)"), max_chars=rubrics.MAX_LEVEL_LABEL),
+            "descriptor_en": st.column_config.TextColumn(_("Descriptor (English)"), width="large", max_chars=rubrics.MAX_LEVEL_DESCRIPTOR),
+            "descriptor_fr": st.column_config.TextColumn(_("Descriptor (French)"), width="large", max_chars=rubrics.MAX_LEVEL_DESCRIPTOR),
         },
     )
     if st.button(save_label(_("Save the rating scale")), type="primary", key="rubric_save_scale"):
@@ -212,8 +212,8 @@ with tab_guide:
             column_config={
                 "level": st.column_config.NumberColumn(_("Level"), width="small"),
                 "label": st.column_config.TextColumn(_("Label")),
-                "guide_en": st.column_config.TextColumn(_("What it looks like (English)"), width="large", max_chars=2000),
-                "guide_fr": st.column_config.TextColumn(_("What it looks like (French)"), width="large", max_chars=2000),
+                "guide_en": st.column_config.TextColumn(_("What it looks like (English)"), width="large", max_chars=rubrics.MAX_LEVEL_DESCRIPTOR),
+                "guide_fr": st.column_config.TextColumn(_("What it looks like (French)"), width="large", max_chars=rubrics.MAX_LEVEL_DESCRIPTOR),
             },
         )
         if st.button(save_label(_("Save the rating guide")), type="primary", key="rubric_save_guide"):

@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from tracker.models import (
+    CRITERION_SETTINGS,
     Candidate,
     Consensus,
     Criterion,
@@ -57,9 +58,9 @@ CANDIDATE_COLUMNS = [
     "candidate_id", "label", "label_number", "name", "language", "status",
     "decision", "decision_override_reason", "decision_rationale", "decided_by", "decided_at",
 ]  # fmt: skip
+# A criterion's place, then every setting of the model family (kind, texts, weight, pass mark, …).
 CRITERIA_COLUMNS = [
-    "criterion_id", "rubric_id", "rubric_version", "current", "lineage", "number", "kind",
-    "text_en", "text_fr", "weight", "pass_mark", "min_raters",
+    "criterion_id", "rubric_id", "rubric_version", "current", "lineage", "number", *CRITERION_SETTINGS,
 ]  # fmt: skip
 SCORE_COLUMNS = [
     "scorecard_id", "candidate_id", "interviewer_id", "interviewer", "criterion_id", "lineage",
@@ -490,8 +491,7 @@ def _criteria_query(posting_id: int, current_rubric_id: int | None) -> Select[An
         select(
             Criterion.id, Criterion.rubric_id, Rubric.version_number,
             (Criterion.rubric_id == (current_rubric_id if current_rubric_id is not None else -1)),
-            Criterion.lineage, Criterion.number, Criterion.kind, Criterion.text_en, Criterion.text_fr,
-            Criterion.weight, Criterion.pass_mark, Criterion.min_raters,
+            Criterion.lineage, Criterion.number, *(getattr(Criterion, name) for name in CRITERION_SETTINGS),
         )  # fmt: skip
         .join(Rubric, Rubric.id == Criterion.rubric_id)
         .where(Rubric.posting_id == posting_id)
