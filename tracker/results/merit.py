@@ -348,42 +348,6 @@ def ordering_aid(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def candidate_summary(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per candidate, from merit cells: essential verdict counts, overall essentials verdict, weighted total."""
-    essential = cells["kind"] == "essential"
-    has_value = cells["value"].notna()
-    work = pd.DataFrame(
-        {
-            "candidate_id": cells["candidate_id"],
-            "is_essential": essential,
-            "met": essential & (cells["verdict"] == MET),
-            "not_met": essential & (cells["verdict"] == NOT_MET),
-            "pending": essential & (cells["verdict"] == PENDING),
-            "weighted": (cells["weight"].astype(float) * cells["value"]).where(has_value, 0.0),
-            "has_value": has_value,
-        }
-    )
-    summary = (
-        work.groupby("candidate_id", sort=False)
-        .agg(
-            essentials=("is_essential", "sum"),
-            essentials_met=("met", "sum"),
-            essentials_not_met=("not_met", "sum"),
-            essentials_pending=("pending", "sum"),
-            weighted_total=("weighted", "sum"),
-            with_value=("has_value", "sum"),
-            cells=("has_value", "size"),
-        )
-        .reset_index()
-    )
-    summary["weighted_total"] = summary["weighted_total"].where(summary["with_value"] > 0)
-    summary["essentials_verdict"] = _overall(
-        summary["essentials_not_met"].to_numpy(), summary["essentials_pending"].to_numpy(), summary["essentials"].to_numpy()
-    )
-    summary["total_complete"] = summary["with_value"] == summary["cells"]
-    return summary.drop(columns=["with_value", "cells"])
-
-
 def merit_view(frames: PostingFrames, *, anonymised: bool = False) -> MeritView:
     """Compute the merit view; ``anonymised`` shows the stable labels and drops names."""
     grid = _grid(frames)
