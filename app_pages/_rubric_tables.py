@@ -1,5 +1,5 @@
 """The rubric page's tables: a rubric as DataFrames for ``st.data_editor``, and the edited tables back
-as the full replacement lists ``rubrics.save_criteria`` / ``save_scale`` expect.
+as the lists ``rubrics.save_criteria`` / ``save_scale`` expect (each criterion edit gives the table's columns only).
 
 Kept apart from the page (no Streamlit here) so the conversions, where a silent mistake would drop or
 renumber a criterion, are tested directly.

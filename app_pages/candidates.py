@@ -80,8 +80,8 @@ with tab_people:
 
     with st.expander(_("Add a candidate"), expanded=not people):
         with st.form("candidates_add", clear_on_submit=True):
-            name = st.text_input(_("Name"), max_chars=300, key="candidates_add_name")
-            email = st.text_input(_("E-mail"), max_chars=320, key="candidates_add_email")
+            name = st.text_input(_("Name"), max_chars=candidates.MAX_NAME, key="candidates_add_name")
+            email = st.text_input(_("E-mail"), max_chars=candidates.MAX_EMAIL, key="candidates_add_email")
             language = st.selectbox(
                 _("Language of assessment"), [Lang.en, Lang.fr], format_func=common.label_func(common.LANGUAGE_LABELS), key="candidates_add_language"
             )
@@ -100,8 +100,8 @@ with tab_people:
         current = by_id[edit_id]
         edit_key = f"{current.id}_{current.version}"
         with st.form(f"candidates_edit_{edit_key}"):
-            new_name = st.text_input(_("Name"), value=current.name, max_chars=300, key=f"candidates_edit_name_{edit_key}")
-            new_email = st.text_input(_("E-mail"), value=current.email, max_chars=320, key=f"candidates_edit_email_{edit_key}")
+            new_name = st.text_input(_("Name"), value=current.name, max_chars=candidates.MAX_NAME, key=f"candidates_edit_name_{edit_key}")
+            new_email = st.text_input(_("E-mail"), value=current.email, max_chars=candidates.MAX_EMAIL, key=f"candidates_edit_email_{edit_key}")
             langs = [Lang.en, Lang.fr]
             new_language = st.selectbox(
                 _("Language of assessment"), langs, index=langs.index(current.language), format_func=common.label_func(common.LANGUAGE_LABELS),
@@ -308,12 +308,12 @@ with tab_decisions:
                 format_func=common.label_func(common.OUTCOME_LABELS), key=f"candidates_outcome_{decision_key}",
             )
             rationale = st.text_area(
-                _("Rationale"), value=existing.rationale if existing else "", max_chars=10_000,
+                _("Rationale"), value=existing.rationale if existing else "", max_chars=decisions.MAX_NOTES,
                 key=f"candidates_rationale_{decision_key}",
             )
             override_reason = st.text_area(
                 _("Reason for overriding the essential criteria verdict (only when the outcome goes against it)"),
-                value=existing.override_reason if existing else "", max_chars=10_000,
+                value=existing.override_reason if existing else "", max_chars=decisions.MAX_NOTES,
                 key=f"candidates_override_{decision_key}",
                 help=_("“Qualified” and “offer made” need every essential criterion met, and “not qualified” an essential "
                        "criterion not met; any other outcome is an override, kept and flagged on the results, the record "

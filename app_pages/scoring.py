@@ -138,7 +138,7 @@ def declaration_form(item: QueueItem) -> None:
         st.caption(_("{label} chose {language} for the assessment.", label=label, language=chosen))
         note = st.text_area(
             _("Note for the hiring manager (only with a conflict of interest)"),
-            max_chars=2_000,
+            max_chars=scoring.MAX_REASON,
             key=f"declaration_note_{item.candidate_id}",
         )
         submitted = st.form_submit_button(_("Save my declaration"), type="primary")

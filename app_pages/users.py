@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app_pages import _common as common
 from app_pages import frame
+from tracker.email_address import MAX_EMAIL_LENGTH
 from tracker.models import Role
 from tracker.services import ConflictError, accounts
 from tracker.services.actor import Actor
@@ -77,13 +78,13 @@ roles = list(Role)
 # --- add ------------------------------------------------------------------------------------------
 with st.expander(_("Add a user")):
     with st.form("users_add", clear_on_submit=True):
-        email = st.text_input(_("E-mail"), max_chars=320, key="users_add_email")
-        name = st.text_input(_("Name"), max_chars=200, key="users_add_name")
+        email = st.text_input(_("E-mail"), max_chars=MAX_EMAIL_LENGTH, key="users_add_email")
+        name = st.text_input(_("Name"), max_chars=accounts.MAX_DISPLAY_NAME, key="users_add_name")
         role = st.selectbox(
             _("Role"), roles, index=roles.index(Role.interviewer), format_func=frame.role_label, key="users_add_role"
         )
         typed = st.text_input(
-            _("Initial password"), type="password", max_chars=1024, key="users_add_password",
+            _("Initial password"), type="password", max_chars=accounts.MAX_PASSWORD_LENGTH, key="users_add_password",
             help=_("Leave it empty to generate a one-time password, shown once. Either way, the person must change it "
                    "when they first sign in."),
         )
@@ -118,7 +119,7 @@ if is_locked(user):
 
 edit_key = f"{user.id}_{user.version}"
 with st.form(f"users_edit_{edit_key}"):
-    new_name = st.text_input(_("Name"), value=user.display_name, max_chars=200, key=f"users_edit_name_{edit_key}")
+    new_name = st.text_input(_("Name"), value=user.display_name, max_chars=accounts.MAX_DISPLAY_NAME, key=f"users_edit_name_{edit_key}")
     new_role = st.selectbox(
         _("Role"), roles, index=roles.index(user.role), format_func=frame.role_label, key=f"users_edit_role_{edit_key}"
     )
@@ -177,7 +178,7 @@ if unlink and frame.service_call(accounts.remove_sso_links, actor, user_id=user.
 with st.expander(_("Reset the password")):
     with st.form(f"users_password_{user.id}", clear_on_submit=True):
         new_password = st.text_input(
-            _("New password"), type="password", max_chars=1024, key=f"users_reset_password_{user.id}",
+            _("New password"), type="password", max_chars=accounts.MAX_PASSWORD_LENGTH, key=f"users_reset_password_{user.id}",
             help=_("Leave it empty to generate a one-time password, shown once. The person must change it when they "
                    "next sign in."),
         )

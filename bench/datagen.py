@@ -59,7 +59,7 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services.rubrics import DEFAULT_LEVELS
+from tracker.services.rubric_rows import DEFAULT_LEVELS
 
 EXAMPLES = ROOT / "examples" / "postings"
 CHUNK = 20_000  # rows per executemany: bounded memory, and still ~all of the bulk speed

@@ -39,7 +39,7 @@ from tracker.models import (
 )
 from tracker.services.accounts import hash_password
 from tracker.services.actor import Actor
-from tracker.services.rubrics import create_rubric, current_rubric_row
+from tracker.services.rubric_rows import create_rubric, current_rubric_row
 
 DEFAULT_PASSWORD = "northwind-test-pass"
 _seq = itertools.count(1)

@@ -30,7 +30,7 @@ from tracker.results.data import aggregate_scores, load_merit_frames, load_posti
 from tracker.results.merit import CONSENSUS, MEAN, merit_view
 from tracker.services.actor import SYSTEM_ACTOR
 from tracker.services.errors import NotFoundError, PermissionDeniedError
-from tracker.services.rubrics import create_rubric
+from tracker.services.rubric_rows import create_rubric
 
 SUBMITTED = ScorecardStatus.submitted
 

@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
+from tracker.email_address import MAX_EMAIL_LENGTH
+
 
 def utcnow() -> datetime:
     """Timestamps are timezone-aware UTC (sqlmodel refuses naive ones); pages convert for display."""
@@ -87,6 +89,11 @@ class DecisionOutcome(enum.StrEnum):
     withdrawn = "withdrawn"
 
 
+# Lengths of people's names, checked by the services and the pages' text boxes with these same names.
+MAX_DISPLAY_NAME = 200  # a staff account's name
+MAX_PERSON_NAME = 300  # a candidate's name
+
+
 def _fk(target: str, *, ondelete: str | None = None, nullable: bool = False, index: bool = True) -> Column:
     """A foreign-key column with an explicit ON DELETE, which SQLModel's Field cannot express."""
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
@@ -95,8 +102,8 @@ def _fk(target: str, *, ondelete: str | None = None, nullable: bool = False, ind
 # A person who signs in. Interviewers, managers and admins are staff, not candidates.
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(index=True, unique=True, max_length=320)
-    display_name: str = Field(max_length=200)
+    email: str = Field(index=True, unique=True, max_length=MAX_EMAIL_LENGTH)
+    display_name: str = Field(max_length=MAX_DISPLAY_NAME)
     role: Role
     # Null for accounts that only sign in through single sign-on (OIDC).
     password_hash: str | None = None
@@ -254,8 +261,8 @@ class Candidate(SQLModel, table=True):
     posting_id: int = Field(sa_column=_fk("posting.id", ondelete="CASCADE"))
     label_number: int
     label: str = Field(max_length=40)
-    name: str = Field(max_length=300)
-    email: str = Field(max_length=320)
+    name: str = Field(max_length=MAX_PERSON_NAME)
+    email: str = Field(max_length=MAX_EMAIL_LENGTH)
     # The official language the candidate chose for assessment.
     language: Lang = Lang.en
     status: CandidateStatus = CandidateStatus.active

@@ -152,7 +152,7 @@ def notes_box(page: Any, index: int) -> Any:
 
 def level_labels(lang: str) -> list[str]:
     """The default 1-5 scale as the rating control shows it, plus "not assessed"."""
-    from tracker.services.rubrics import DEFAULT_LEVELS
+    from tracker.services.rubric_rows import DEFAULT_LEVELS
 
     return [f"{level['value']} · {level['label_' + lang]}" for level in DEFAULT_LEVELS] + [t("Not assessed", lang)]
 

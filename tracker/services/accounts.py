@@ -23,7 +23,7 @@ from tracker.db import first_run_lock
 from tracker.email_address import canonical_email, email_spellings
 from tracker.i18n import N_
 from tracker.i18n.message import Message
-from tracker.models import AuditEvent, PanelMember, Posting, Role, User, UserIdentity, utcnow
+from tracker.models import MAX_DISPLAY_NAME, AuditEvent, PanelMember, Posting, Role, User, UserIdentity, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event, touch_postings
 from tracker.services.common import bump_version, clean_text, create_conflict
@@ -47,7 +47,6 @@ THROTTLE_WINDOW = timedelta(minutes=5)
 _FAILURE_ACTIONS = ("account.sign_in_failed", "account.lock")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-MAX_DISPLAY_NAME = 200  # User.display_name's column length
 FIRST_ADMIN_EMAIL_ENV = "TRACKER_ADMIN_EMAIL"
 DEFAULT_FIRST_ADMIN_EMAIL = "admin@example.org"
 

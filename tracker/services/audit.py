@@ -21,6 +21,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
+from tracker.email_address import MAX_EMAIL_LENGTH
 from tracker.i18n import N_
 from tracker.models import AuditEvent, AuditPersonalData, Posting, PostingRevision, Role
 from tracker.services.actor import Actor
@@ -269,7 +270,7 @@ def list_events(
         action = clean_text(action, what=N_("filter"), max_length=80)
         query = query.where(col(AuditEvent.action).startswith(action))
     if actor_email:
-        actor_email = clean_text(actor_email, what=N_("filter"), max_length=320)
+        actor_email = clean_text(actor_email, what=N_("filter"), max_length=MAX_EMAIL_LENGTH)
         query = query.where(col(AuditEvent.actor_email).ilike(f"%{actor_email}%"))
     if since is not None:
         query = query.where(AuditEvent.at >= since)

@@ -17,10 +17,10 @@ from sqlalchemy import func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from tracker.email_address import canonical_email
+from tracker.email_address import MAX_EMAIL_LENGTH, canonical_email
 from tracker.i18n import N_
 from tracker.i18n.message import Join, Message, Number, as_message
-from tracker.models import AuditEvent, Candidate, CandidateStatus, Declaration, Lang, Posting, utcnow
+from tracker.models import MAX_PERSON_NAME, AuditEvent, Candidate, CandidateStatus, Declaration, Lang, Posting, utcnow
 from tracker.services.actor import Actor
 from tracker.services.audit import record_event
 from tracker.services.common import bump_version, clean_text, looks_like_formula
@@ -37,8 +37,8 @@ _UNSET: Any = object()
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_CSV_ROWS = 5_000
-MAX_NAME = 300
-MAX_EMAIL = 320
+MAX_NAME = MAX_PERSON_NAME  # the column lengths (tracker.models)
+MAX_EMAIL = MAX_EMAIL_LENGTH
 REQUIRED_COLUMNS = ("name", "email")
 OPTIONAL_COLUMNS = ("language",)
 # Headers people write in French or with capitals all mean the same columns.

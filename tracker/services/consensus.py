@@ -45,7 +45,8 @@ from tracker.services.blind import Sight, sight, why_blind
 from tracker.services.common import MAX_NOTES, clean_text, dialect_insert
 from tracker.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from tracker.services.permissions import get_candidate_or_404, is_chair, is_posting_manager
-from tracker.services.rubrics import CriterionPublic, current_rubric_row, rubric_criteria
+from tracker.services.rubric_rows import current_rubric_row, rubric_criteria
+from tracker.services.rubrics import CriterionPublic
 
 # The fixed list's words (gettext msgids; the reports carry their own EN/FR words for the file).
 JUSTIFICATION_WORDS: dict[Justification, str] = {

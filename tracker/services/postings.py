@@ -51,15 +51,8 @@ from tracker.services.permissions import (
     require_view_posting,
     visible_posting_ids,
 )
-from tracker.services.rubrics import (
-    RubricView,
-    carry_lineage,
-    create_rubric,
-    current_rubric_row,
-    rubric_criteria,
-    rubric_view,
-    write_rubric,
-)
+from tracker.services.rubric_rows import carry_lineage, create_rubric, current_rubric_row, rubric_criteria, write_rubric
+from tracker.services.rubrics import RubricView, rubric_view
 from tracker.services.server_files import record_refusals, server_files
 
 _UNSET: Any = object()

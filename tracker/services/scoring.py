@@ -56,7 +56,7 @@ from tracker.services.permissions import (
     panel_membership,
     require_panel_member,
 )
-from tracker.services.rubrics import current_rubric_row, current_rubric_rows, lock_if_draft
+from tracker.services.rubric_rows import current_rubric_row, current_rubric_rows, lock_if_draft
 
 MAX_REASON = 2_000
 # One sentence per language: "declare English" / "déclarer le français" differ in more than a word.
