@@ -79,7 +79,9 @@ def criteria_frame(view: RubricView) -> pd.DataFrame:
     return frame.astype({"id": "Int64", "order": "Int64", **{k: v for k, v in types.items() if v}})
 
 
-def criteria_edits(edited: pd.DataFrame, view: RubricView, *, default_pass_mark: int = DEFAULT_PASS_MARK) -> list[CriterionEdit]:
+def criteria_edits(
+    edited: pd.DataFrame, view: RubricView, *, default_pass_mark: int = DEFAULT_PASS_MARK
+) -> list[CriterionEdit]:
     """The edited table as the new criteria list, ordered by the Order column.
 
     Rows without an order keep their place after the numbered ones; a new row left entirely blank is

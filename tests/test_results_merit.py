@@ -267,14 +267,17 @@ def test_the_table_agrees_with_the_plain_rule_on_these_examples(view) -> None:
     """The summary columns, from the plain rule (tests/merit_reference.py; test_merit_properties.py runs it
     on generated postings) over the view's own cells."""
     cells = {
-        cand: [ref.Cell(None if math.isnan(r.value) else r.value, r.source, r.n_ratings, r.verdict) for r in rows.itertuples()]
+        cand: [
+            ref.Cell(None if math.isnan(r.value) else r.value, r.source, r.n_ratings, r.verdict) for r in rows.itertuples()
+        ]
         for cand, rows in view.cells.sort_values("number").groupby("candidate_id")
     }
     criteria = sorted(CRITERIA, key=lambda c: c["number"])
     standings = ref.standings(criteria, cells)
     for row in view.table.itertuples():
-        assert (row.essentials_verdict, row.order_label) == (standings[row.candidate_id].verdict, standings[row.candidate_id].order_label)
-        assert row.weighted_total == pytest.approx(standings[row.candidate_id].weighted_total)
+        expected = standings[row.candidate_id]
+        assert (row.essentials_verdict, row.order_label) == (expected.verdict, expected.order_label)
+        assert row.weighted_total == pytest.approx(expected.weighted_total)
 
 
 @pytest.mark.parametrize(

@@ -292,7 +292,8 @@ def test_every_public_service_function_is_in_the_matrix() -> None:
     }
     covered = {name.split(" ")[0] for name in CASES} | elsewhere
     missing = []
-    for module in (accounts, audit, candidates, consensus, decisions, outstanding, panels, postings, privacy, rubric_rows, rubrics, scoring):
+    modules = (accounts, audit, candidates, consensus, decisions, outstanding, panels, postings, privacy, rubric_rows, rubrics, scoring)
+    for module in modules:
         short = module.__name__.rsplit(".", 1)[1]
         for fname, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not fname.startswith("_"):

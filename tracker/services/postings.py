@@ -434,7 +434,11 @@ def _import_one(session: Session, actor: Actor, key: str, group: dict[str, parsi
         previous = rubric_criteria(session, rubric.id or 0)
         if not _same_criteria(rows, previous):
             rubric, is_new = write_rubric(
-                session, rubric, rubric.version, criteria=carry_lineage(rows, previous), values={"warnings_json": dumps(warnings)}
+                session,
+                rubric,
+                rubric.version,
+                criteria=carry_lineage(rows, previous),
+                values={"warnings_json": dumps(warnings)},
             )
             if is_new:
                 action = "new_version"

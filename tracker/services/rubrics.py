@@ -199,7 +199,9 @@ def list_rubric_versions(session: Session, actor: Actor, *, posting_id: int) -> 
 # --- editing -------------------------------------------------------------------------------------
 
 
-def _check_edits(edits: Sequence[CriterionEdit], existing: dict[int, Criterion], scale: set[int]) -> list[dict[str, Any]]:
+def _check_edits(
+    edits: Sequence[CriterionEdit], existing: dict[int, Criterion], scale: set[int]
+) -> list[dict[str, Any]]:
     """Check each edit as it will be saved (its old values where it gives none, the model's defaults for a
     new criterion); return one row per edit: its ``id`` and the columns it changes, checked and cleaned."""
     existing_ids = set(existing)
