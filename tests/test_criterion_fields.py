@@ -12,6 +12,7 @@ import enum
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 from factories import build_world, make_candidate, make_panel, make_scorecard, make_user
 from sqlmodel import select
@@ -194,3 +195,10 @@ def test_a_reimport_keeps_every_field_the_file_does_not_give(engine: Any, tmp_pa
     assert [{k: row[k] for k in kept} for row in after] == [{k: row[k] for k in kept} for row in before]
     if not locked:
         assert [c.id for c in now.criteria] == [c.id for c in view.criteria]  # the draft was updated in place
+
+
+def test_an_edit_names_fields_of_the_model_only() -> None:
+    """A misspelt field would otherwise be dropped without a word and the value silently kept."""
+    with pytest.raises(pydantic.ValidationError):
+        CriterionEdit(id=1, pass_marks=4)
+    assert CriterionEdit(id=1, pass_mark=4).given() == {"pass_mark": 4}

@@ -117,6 +117,8 @@ def _loose(model: type[SQLModel]) -> type[SQLModel]:
 # CriterionBase, optional: the fields given change, the others keep their value (a new criterion takes
 # the model's defaults). ``model_fields_set`` tells which were given.
 class CriterionEdit(_loose(CriterionBase)):  # type: ignore[misc]  # a base built from the model family
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # a misspelt field is an error, not ignored
+
     id: int | None = None
     descriptors: dict[Any, dict[str, Any]] | None = None
 
